@@ -1,0 +1,142 @@
+import { ANONYMOUS, type EventHandle, type EventKind, type Handler } from "./event.js";
+import type { Time } from "./time.js";
+
+/**
+ * Scheduled events as a pool of slots in parallel arrays (struct of arrays). The priority queue
+ * holds slot numbers, so the heap moves small integers and its comparator reads two typed
+ * arrays: no per-event object, nothing for the garbage collector on the hot path.
+ */
+export const FREE = 0;
+export const PENDING = 1;
+export const CANCELLED = 2;
+export const RUNNING = 3;
+
+const SLOT_BITS = 24;
+const SLOT_COUNT = 2 ** SLOT_BITS;
+const GEN_LIMIT = 2 ** (53 - SLOT_BITS);
+// order = priority * 2^43 + seq: one comparison settles priority and FIFO among equals.
+const ORDER_SCALE = 2 ** 43;
+
+const NOOP: Handler<unknown> = () => {};
+
+export class EventTable {
+  time: Float64Array;
+  order: Float64Array;
+  state: Uint8Array;
+  gen: Float64Array;
+  readonly handler: Handler<never>[];
+  readonly arg: unknown[];
+  readonly kind: EventKind[];
+  private readonly free: number[] = [];
+  private capacity = 0;
+
+  constructor(initialCapacity = 256) {
+    this.time = new Float64Array(0);
+    this.order = new Float64Array(0);
+    this.state = new Uint8Array(0);
+    this.gen = new Float64Array(0);
+    this.handler = [];
+    this.arg = [];
+    this.kind = [];
+    this.grow(initialCapacity);
+  }
+
+  /** Heap order: (time, priority, insertion sequence). */
+  readonly before = (a: number, b: number): boolean => {
+    const t = this.time;
+    const ta = t[a]!;
+    const tb = t[b]!;
+    if (ta !== tb) return ta < tb;
+    const o = this.order;
+    return o[a]! < o[b]!;
+  };
+
+  alloc(): number {
+    if (this.free.length === 0) this.grow(this.capacity * 2);
+    return this.free.pop()!;
+  }
+
+  /** Fills a slot; returns its handle. */
+  fill(
+    slot: number,
+    time: Time,
+    priority: number,
+    seq: number,
+    handler: Handler<never>,
+    arg: unknown,
+    kind: EventKind,
+  ): EventHandle {
+    this.time[slot] = time;
+    this.order[slot] = priority * ORDER_SCALE + seq;
+    this.state[slot] = PENDING;
+    // Skip unchanged pointer stores (and their write barriers): a self-rescheduling handler
+    // refills its slot with the same handler and kind every time.
+    if (this.handler[slot] !== handler) this.handler[slot] = handler;
+    if (this.arg[slot] !== arg) this.arg[slot] = arg;
+    if (this.kind[slot] !== kind) this.kind[slot] = kind;
+    return this.gen[slot]! * SLOT_COUNT + slot;
+  }
+
+  /** Reuses a running event's slot for a new event (a new generation); returns its handle. */
+  refill(
+    slot: number,
+    time: Time,
+    priority: number,
+    seq: number,
+    handler: Handler<never>,
+    arg: unknown,
+    kind: EventKind,
+  ): EventHandle {
+    const g = this.gen[slot]! + 1;
+    this.gen[slot] = g === GEN_LIMIT ? 0 : g;
+    return this.fill(slot, time, priority, seq, handler, arg, kind);
+  }
+
+  /** Ends a slot's current use: stale handles to it stop matching. */
+  retire(slot: number): void {
+    this.state[slot] = FREE;
+    const g = this.gen[slot]! + 1;
+    this.gen[slot] = g === GEN_LIMIT ? 0 : g; // no float %: it compiles to a slow fmod call
+    this.handler[slot] = NOOP;
+    this.arg[slot] = undefined;
+  }
+
+  release(slot: number): void {
+    this.retire(slot);
+    this.free.push(slot);
+  }
+
+  /** The slot a handle names, or -1 if the handle is stale or malformed. */
+  slotOf(handle: EventHandle): number {
+    if (!Number.isSafeInteger(handle) || handle < 0) return -1;
+    const slot = handle % SLOT_COUNT;
+    if (slot >= this.capacity) return -1;
+    return this.gen[slot] === (handle - slot) / SLOT_COUNT ? slot : -1;
+  }
+
+  private grow(to: number): void {
+    const from = this.capacity;
+    if (to > SLOT_COUNT) throw new RangeError(`more than ${SLOT_COUNT} pending events`);
+    this.time = extend(this.time, new Float64Array(to));
+    this.order = extend(this.order, new Float64Array(to));
+    this.state = extend(this.state, new Uint8Array(to));
+    this.gen = extend(this.gen, new Float64Array(to));
+    for (let i = from; i < to; i++) {
+      this.handler.push(NOOP);
+      this.arg.push(undefined);
+      this.kind.push(ANONYMOUS);
+    }
+    // Hand out low slots first.
+    for (let i = to - 1; i >= from; i--) this.free.push(i);
+    this.capacity = to;
+  }
+}
+
+function extend<T extends Float64Array | Uint8Array>(old: T, bigger: T): T {
+  bigger.set(old as never);
+  return bigger;
+}
+
+export function priorityOf(order: number): number {
+  return Math.floor(order / ORDER_SCALE);
+}

@@ -1,0 +1,210 @@
+import FastPriorityQueue from "fastpriorityqueue";
+import {
+  ANONYMOUS,
+  type EventHandle,
+  type EventKind,
+  type Handler,
+  MAX_PRIORITY,
+  Priority,
+} from "./event.js";
+import { CANCELLED, EventTable, PENDING, RUNNING } from "./event-table.js";
+import { Fingerprint } from "./fingerprint.js";
+import { RandomStreams } from "./random.js";
+import type { Time } from "./time.js";
+import type { TraceSink } from "./trace.js";
+
+export interface SimulationOptions {
+  seed?: number | string;
+  /** Records (time, component, kind, fields) when set; null costs nothing. */
+  trace?: TraceSink | null;
+}
+
+export interface RunOptions {
+  /**
+   * Stop time. Events at exactly `until` are dispatched; afterwards the clock rests at `until`
+   * (also when the queue ran dry earlier). Omitted: run until the queue is empty or stop().
+   */
+  until?: Time;
+}
+
+/** Why run() returned. */
+export type RunEnd = "until" | "empty" | "stopped";
+
+/**
+ * The discrete-event kernel: a clock and one priority queue of events ordered by
+ * (time, priority, insertion sequence). Everything else is built on `schedule`.
+ */
+export class Simulation {
+  now: Time = 0;
+  readonly fingerprint = new Fingerprint();
+  readonly streams: RandomStreams;
+  readonly trace: TraceSink | null;
+  /** Events dispatched so far (cancelled ones are not counted). */
+  dispatched = 0;
+
+  private readonly events = new EventTable();
+  private readonly queue = new FastPriorityQueue<number>(this.events.before);
+  private seq = 0;
+  private live = 0;
+  private stopRequested = false;
+  /** Slot of the event being dispatched; it sits at the top of the heap until dispatch ends. */
+  private current = -1;
+  /** The dispatched event's slot now holds the handler's first follow-up event. */
+  private reused = false;
+
+  constructor(options: SimulationOptions = {}) {
+    this.streams = new RandomStreams(options.seed ?? 0, this.fingerprint);
+    this.trace = options.trace ?? null;
+  }
+
+  /** Schedules `handler(arg)` after `delay` ns (a non-negative integer). */
+  schedule<A>(
+    delay: Time,
+    handler: Handler<A>,
+    priority: number = Priority.NORMAL,
+    kind: EventKind = ANONYMOUS,
+    arg?: A,
+  ): EventHandle {
+    if (!(delay >= 0 && delay <= Number.MAX_SAFE_INTEGER && Math.floor(delay) === delay)) {
+      throw new RangeError(`schedule: delay ${delay} must be a non-negative integer of ns`);
+    }
+    if ((priority & MAX_PRIORITY) !== priority) {
+      throw new RangeError(`schedule: priority ${priority} must be an integer 0..${MAX_PRIORITY}`);
+    }
+    const T = this.events;
+    this.live++;
+    const slot = this.current;
+    if (slot >= 0 && !this.reused) {
+      // The handler being dispatched schedules its first follow-up: reuse the dispatched
+      // event's slot; dispatch() then sifts it down from the top once (replaceTop) instead of
+      // poll + add. Until then only the top of the heap is out of order.
+      this.reused = true;
+      return T.refill(slot, this.now + delay, priority, this.seq++, handler, arg, kind);
+    }
+    if (this.reused) this.settleTop();
+    const fresh = T.alloc();
+    const h = T.fill(fresh, this.now + delay, priority, this.seq++, handler, arg, kind);
+    this.queue.add(fresh);
+    return h;
+  }
+
+  /** Schedules at absolute time `time` (>= now). */
+  at<A>(
+    time: Time,
+    handler: Handler<A>,
+    priority: number = Priority.NORMAL,
+    kind: EventKind = ANONYMOUS,
+    arg?: A,
+  ): EventHandle {
+    if (!(time >= this.now)) throw new RangeError(`at: time ${time} is before now (${this.now})`);
+    return this.schedule(time - this.now, handler, priority, kind, arg);
+  }
+
+  /**
+   * Cancels a pending event. Lazy: the entry stays in the heap and is dropped when it reaches
+   * the top. Returns false for an event that already ran, was cancelled, or an unknown handle.
+   */
+  cancel(handle: EventHandle | null | undefined): boolean {
+    if (handle == null) return false;
+    const slot = this.events.slotOf(handle);
+    if (slot < 0 || this.events.state[slot] !== PENDING) return false;
+    this.events.state[slot] = CANCELLED;
+    this.live--;
+    return true;
+  }
+
+  /** True while the event is scheduled and has neither run nor been cancelled. */
+  isPending(handle: EventHandle): boolean {
+    const slot = this.events.slotOf(handle);
+    return slot >= 0 && this.events.state[slot] === PENDING;
+  }
+
+  /** Number of events scheduled and neither dispatched nor cancelled. */
+  get pending(): number {
+    return this.live;
+  }
+
+  /** Time of the next pending event, or Infinity. Not meant to be called from a handler. */
+  peekTime(): Time {
+    const slot = this.top();
+    return slot < 0 ? Number.POSITIVE_INFINITY : this.events.time[slot]!;
+  }
+
+  /** Dispatches the next event. Returns false when there is none. */
+  step(): boolean {
+    const slot = this.top();
+    if (slot < 0) return false;
+    this.dispatch(slot);
+    return true;
+  }
+
+  /** Runs until `until`, an empty queue, or stop(). */
+  run(options: RunOptions = {}): RunEnd {
+    const until = options.until ?? Number.POSITIVE_INFINITY;
+    if (!(until >= this.now))
+      throw new RangeError(`run: until ${until} is before now (${this.now})`);
+    this.stopRequested = false;
+    const time = this.events;
+    for (;;) {
+      const slot = this.top();
+      if (slot < 0 || time.time[slot]! > until) {
+        if (until === Number.POSITIVE_INFINITY) return "empty";
+        this.now = until;
+        return "until";
+      }
+      this.dispatch(slot);
+      if (this.stopRequested) return "stopped";
+    }
+  }
+
+  /** Makes run() return after the current event. */
+  stop(): void {
+    this.stopRequested = true;
+  }
+
+  /** Slot of the first pending event, still in the heap; cancelled tops are freed on the way. */
+  private top(): number {
+    const q = this.queue;
+    const state = this.events.state;
+    while (q.size > 0) {
+      const slot = q.peek()!;
+      if (state[slot] === PENDING) return slot;
+      q.poll();
+      this.events.release(slot);
+    }
+    return -1;
+  }
+
+  private dispatch(slot: number): void {
+    const T = this.events;
+    const time = T.time[slot]!;
+    const handler = T.handler[slot]!;
+    const arg = T.arg[slot];
+    this.now = time;
+    T.state[slot] = RUNNING;
+    this.live--;
+    this.dispatched++;
+    this.fingerprint.event(time, T.kind[slot]!.id);
+    this.current = slot;
+    this.reused = false;
+    try {
+      handler(arg as never);
+    } finally {
+      if (this.reused) {
+        this.settleTop();
+      } else if (this.current === slot) {
+        // The handler scheduled nothing: the dispatched event leaves the heap.
+        this.queue.poll();
+        T.release(slot);
+      }
+      this.current = -1;
+    }
+  }
+
+  /** Restores heap order after the top slot was refilled with a later event. */
+  private settleTop(): void {
+    this.reused = false;
+    this.current = -1;
+    this.queue.replaceTop(this.queue.peek()!);
+  }
+}

@@ -1,0 +1,215 @@
+import { describe, expect, it } from "vitest";
+import {
+  type Interrupt,
+  type ProcessBody,
+  Signal,
+  Simulation,
+  sleep,
+  spawn,
+  type WaitResult,
+  waitFor,
+} from "../../src/engine/index.js";
+
+describe("processes", () => {
+  it("sleeps for exact durations", () => {
+    const sim = new Simulation();
+    const seen: number[] = [];
+    spawn(
+      sim,
+      (function* (): ProcessBody {
+        seen.push(sim.now);
+        yield sleep(10);
+        seen.push(sim.now);
+        yield sleep(0);
+        seen.push(sim.now);
+        yield sleep(25);
+        seen.push(sim.now);
+      })(),
+    );
+    sim.run();
+    expect(seen).toEqual([0, 10, 10, 35]);
+  });
+
+  it("waits for a signal and receives its value", () => {
+    const sim = new Simulation();
+    const sig = new Signal<string>(sim, "done");
+    let got: string | undefined;
+    let at = -1;
+    spawn(
+      sim,
+      (function* (): ProcessBody {
+        got = yield sig;
+        at = sim.now;
+      })(),
+    );
+    sim.schedule(40, () => sig.fire("hello"));
+    sim.run();
+    expect(got).toBe("hello");
+    expect(at).toBe(40);
+  });
+
+  it("waitFor reports a signal that fires before the timeout", () => {
+    const sim = new Simulation();
+    const sig = new Signal<number>(sim);
+    let r: WaitResult<number> | undefined;
+    spawn(
+      sim,
+      (function* (): ProcessBody {
+        r = yield waitFor(sig, 100);
+      })(),
+    );
+    sim.schedule(30, () => sig.fire(7));
+    sim.run();
+    expect(r).toEqual({ fired: true, value: 7 });
+    expect(sim.now).toBe(30); // the timeout was cancelled, not left to run at 100
+  });
+
+  it("waitFor reports a timeout, and a later fire does not resume it twice", () => {
+    const sim = new Simulation();
+    const sig = new Signal<number>(sim);
+    const results: Array<[number, WaitResult<number>]> = [];
+    spawn(
+      sim,
+      (function* (): ProcessBody {
+        const r = (yield waitFor(sig, 100)) as WaitResult<number>;
+        results.push([sim.now, r]);
+        yield sleep(500);
+        results.push([sim.now, { fired: true, value: -1 }]);
+      })(),
+    );
+    sim.schedule(150, () => sig.fire(7));
+    sim.run();
+    expect(results).toEqual([
+      [100, { fired: false }],
+      [600, { fired: true, value: -1 }],
+    ]);
+  });
+
+  it("waitFor on an already fired signal resumes at once", () => {
+    const sim = new Simulation();
+    const sig = new Signal<number>(sim);
+    sig.fire(3);
+    let r: WaitResult<number> | undefined;
+    spawn(
+      sim,
+      (function* (): ProcessBody {
+        yield sleep(5);
+        r = yield waitFor(sig, 100);
+      })(),
+    );
+    sim.run();
+    expect(r).toEqual({ fired: true, value: 3 });
+    expect(sim.now).toBe(5);
+  });
+
+  it("spawns children and joins them with their results", () => {
+    const sim = new Simulation();
+    let total = 0;
+    const child = (d: number): ProcessBody<number> =>
+      (function* () {
+        yield sleep(d);
+        return d * 2;
+      })();
+    spawn(
+      sim,
+      (function* (): ProcessBody {
+        const a = spawn(sim, child(10));
+        const b = spawn(sim, child(30));
+        total += (yield b) as number;
+        total += (yield a) as number; // already finished: resumes at once
+        expect(sim.now).toBe(30);
+      })(),
+    );
+    sim.run();
+    expect(total).toBe(80);
+  });
+
+  it("interrupts a sleeping process, which may catch it and go on", () => {
+    const sim = new Simulation();
+    const log: string[] = [];
+    const p = spawn(
+      sim,
+      (function* (): ProcessBody {
+        try {
+          yield sleep(1000);
+          log.push("woke normally");
+        } catch (e) {
+          log.push(`interrupted at ${sim.now} by ${(e as Interrupt).cause}`);
+        }
+        yield sleep(5);
+        log.push(`done at ${sim.now}`);
+      })(),
+    );
+    sim.schedule(200, () => p.interrupt("reset"));
+    sim.run();
+    expect(log).toEqual(["interrupted at 200 by reset", "done at 205"]);
+    expect(p.finished).toBe(true);
+    expect(p.interrupted).toBe(false);
+  });
+
+  it("an uncaught interrupt ends the process and fires its done signal", () => {
+    const sim = new Simulation();
+    const sig = new Signal<void>(sim);
+    let after = false;
+    const p = spawn(
+      sim,
+      (function* (): ProcessBody {
+        yield sig;
+        after = true;
+      })(),
+    );
+    let joinedAt = -1;
+    spawn(
+      sim,
+      (function* (): ProcessBody {
+        yield p;
+        joinedAt = sim.now;
+      })(),
+    );
+    sim.schedule(50, () => p.interrupt());
+    sim.schedule(60, () => sig.fire());
+    sim.run();
+    expect(after).toBe(false);
+    expect(p.interrupted).toBe(true);
+    expect(joinedAt).toBe(50);
+    p.interrupt(); // finished: ignored
+  });
+
+  it("interrupting a waitFor cancels its timeout", () => {
+    const sim = new Simulation();
+    const sig = new Signal<void>(sim);
+    const p = spawn(
+      sim,
+      (function* (): ProcessBody {
+        yield waitFor(sig, 1000);
+      })(),
+    );
+    sim.schedule(10, () => p.interrupt());
+    sim.run();
+    expect(p.interrupted).toBe(true);
+    expect(sim.now).toBe(10);
+  });
+
+  it("rejects a yield of something that is not a command", () => {
+    const sim = new Simulation();
+    spawn(
+      sim,
+      (function* (): ProcessBody {
+        yield 42 as never;
+      })(),
+    );
+    expect(() => sim.run()).toThrow(/not a command/);
+  });
+
+  it("propagates other errors out of run()", () => {
+    const sim = new Simulation();
+    spawn(
+      sim,
+      (function* (): ProcessBody {
+        yield sleep(1);
+        throw new Error("boom");
+      })(),
+    );
+    expect(() => sim.run()).toThrow("boom");
+  });
+});
