@@ -5,8 +5,10 @@ export const Priority = {
   /** Process resumptions and interrupts: before ordinary work at the same instant. */
   URGENT: 0,
   NORMAL: 1,
+  /** After ordinary work at the same instant: sees the state that work left. */
+  LATE: 2,
   /** Observers that must see the instant's final state. */
-  MONITOR: 2,
+  MONITOR: 3,
 } as const;
 export const MAX_PRIORITY = 1023;
 

@@ -1,0 +1,119 @@
+import type { Time } from "../engine/index.js";
+import { DROP_CAUSES } from "./outcomes.js";
+
+const CAUSES = DROP_CAUSES.length;
+
+/** Log-linear latency histogram: 8 sub-buckets per power of two of ns (<= 12.5% error). */
+export class LatencyHistogram {
+  readonly counts = new Float64Array(64 * 8);
+  count = 0;
+  sum = 0;
+  max = 0;
+
+  add(ns: number): void {
+    this.count++;
+    this.sum += ns;
+    if (ns > this.max) this.max = ns;
+    this.counts[bucketOf(ns)]!++;
+  }
+
+  /** Upper edge of the bucket holding quantile q (0..1); 0 when empty. */
+  quantile(q: number): number {
+    if (this.count === 0) return 0;
+    const target = Math.max(1, Math.ceil(q * this.count));
+    let acc = 0;
+    for (let b = 0; b < this.counts.length; b++) {
+      acc += this.counts[b]!;
+      if (acc >= target) return Math.min(this.max, bucketUpper(b));
+    }
+    return this.max;
+  }
+}
+
+function bucketOf(ns: number): number {
+  if (ns < 8) return Math.max(0, Math.floor(ns));
+  const e = Math.floor(Math.log2(ns));
+  const sub = Math.floor((ns / 2 ** e - 1) * 8);
+  return Math.min(64 * 8 - 1, e * 8 + sub);
+}
+
+function bucketUpper(b: number): number {
+  if (b < 8) return b;
+  const e = Math.floor(b / 8);
+  const sub = b % 8;
+  return Math.floor(2 ** e * (1 + (sub + 1) / 8));
+}
+
+export interface DropRecord {
+  readonly vector: number;
+  readonly raisedAt: Time;
+  readonly cause: number;
+  readonly at: Time;
+}
+
+export interface DeliveryRecord {
+  readonly vector: number;
+  readonly raisedAt: Time;
+  readonly at: Time;
+}
+
+/**
+ * Where every interrupt ended (MODEL.md section 2). Counters per vector; every component on the
+ * data path reports here. Conservation (generated = delivered + coalesced + pending + dropped)
+ * is checked at the end of each run by the machine.
+ */
+export class InterruptAccounting {
+  readonly generated: Float64Array;
+  readonly delivered: Float64Array;
+  readonly coalesced: Float64Array;
+  /** dropped[v * CAUSES + cause] */
+  readonly dropped: Float64Array;
+  readonly latency = new LatencyHistogram();
+  /** Set when the run asked for per-interrupt logs (tests, traces). */
+  readonly drops: DropRecord[] | null;
+  readonly deliveries: DeliveryRecord[] | null;
+  /** Called on each delivery to the guest (guest drivers listen here). */
+  onDelivered: ((vector: number, at: Time) => void) | null = null;
+
+  constructor(
+    readonly vectors: number,
+    recordInterrupts: boolean,
+  ) {
+    this.generated = new Float64Array(vectors);
+    this.delivered = new Float64Array(vectors);
+    this.coalesced = new Float64Array(vectors);
+    this.dropped = new Float64Array(vectors * CAUSES);
+    this.drops = recordInterrupts ? [] : null;
+    this.deliveries = recordInterrupts ? [] : null;
+  }
+
+  raise(v: number): void {
+    this.generated[v]!++;
+  }
+
+  deliver(v: number, raisedAt: Time, at: Time): void {
+    this.delivered[v]!++;
+    this.latency.add(at - raisedAt);
+    if (this.deliveries !== null) this.deliveries.push({ vector: v, raisedAt, at });
+    if (this.onDelivered !== null) this.onDelivered(v, at);
+  }
+
+  coalesce(v: number): void {
+    this.coalesced[v]!++;
+  }
+
+  drop(v: number, cause: number, raisedAt: Time, at: Time): void {
+    this.dropped[v * CAUSES + cause]!++;
+    if (this.drops !== null) this.drops.push({ vector: v, raisedAt, cause, at });
+  }
+
+  droppedOf(v: number, cause: number): number {
+    return this.dropped[v * CAUSES + cause]!;
+  }
+
+  droppedTotal(v: number): number {
+    let s = 0;
+    for (let c = 0; c < CAUSES; c++) s += this.dropped[v * CAUSES + c]!;
+    return s;
+  }
+}

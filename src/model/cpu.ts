@@ -1,0 +1,34 @@
+import {
+  type Distribution,
+  type ProcessBody,
+  type RandomStream,
+  type Simulation,
+  sleep,
+  type TraceFields,
+} from "../engine/index.js";
+
+/** A control-plane step: a generator that the engine runs as (part of) a process. */
+export type Step<T = void> = ProcessBody<T>;
+
+/**
+ * Modelled CPU time and tracing for one layer (host kernel, QEMU, guest). Each step's cost is a
+ * parameter; spend() draws it from the layer's own random stream.
+ */
+export class Cpu {
+  constructor(
+    readonly sim: Simulation,
+    readonly component: string,
+    private readonly rng: RandomStream,
+  ) {}
+
+  *spend(cost: Distribution): Step {
+    const ns = cost.sample(this.rng);
+    if (ns > 0) yield sleep(ns);
+  }
+
+  /** A trace record, e.g. log("MAPTI", { dev, event, lpi, fn: "its_irq_domain_activate" }). */
+  log(kind: string, fields?: TraceFields): void {
+    const tr = this.sim.trace;
+    if (tr !== null) tr.record(this.sim.now, this.component, kind, fields);
+  }
+}

@@ -1,0 +1,150 @@
+import type { Time } from "../engine/index.js";
+import type { DeliveryRecord, DropRecord } from "./accounting.js";
+import type { Machine } from "./machine.js";
+import { DROP_CAUSES, type DropCause } from "./outcomes.js";
+import { ITS_COMMANDS, type ItsCommandName } from "./params.js";
+import type { ProfileName } from "./profiles.js";
+import type { CycleRecord } from "./qemu/vfio-msix.js";
+import type { Timeline } from "./timeline.js";
+
+export interface VectorCounts {
+  vector: number;
+  generated: number;
+  delivered: number;
+  coalesced: number;
+  pendingEnd: number;
+  dropped: number;
+  droppedByCause: Record<DropCause, number>;
+}
+
+export interface IrqTotals {
+  generated: number;
+  delivered: number;
+  coalesced: number;
+  pendingEnd: number;
+  dropped: number;
+  droppedByCause: Record<DropCause, number>;
+}
+
+/**
+ * Everything one run leaves behind, as plain data: what analysis (windows, summaries, CSV)
+ * reads. It holds no model objects except the timeline of control-plane state.
+ */
+export interface RunRecord {
+  profile: ProfileName;
+  seed: number | string;
+  end: Time;
+  irq: IrqTotals;
+  /** Vectors that generated at least one interrupt. */
+  vectors: VectorCounts[];
+  latency: { count: number; meanNs: number; p50Ns: number; p99Ns: number; maxNs: number };
+  cycles: CycleRecord[];
+  resizeCycles: number;
+  vectorGrowths: number;
+  setIrqsCalls: number;
+  its: Record<ItsCommandName, number> & {
+    mapdValid: number;
+    mapdInvalid: number;
+    timeouts: number;
+    notDraining: number;
+    commandErrors: number;
+  };
+  events: number;
+  fingerprint: string;
+  timeline: Timeline;
+  tableSize: number;
+  lpiTakeLatency: Time;
+  pbaSurvivesDisable: boolean;
+  drops: DropRecord[] | null;
+  deliveries: DeliveryRecord[] | null;
+}
+
+function emptyCauses(): Record<DropCause, number> {
+  return Object.fromEntries(DROP_CAUSES.map((c) => [c, 0])) as Record<DropCause, number>;
+}
+
+/**
+ * Collects the record at the end of a run and checks conservation for every vector:
+ * generated = delivered + coalesced + pending + dropped. A violation is a model bug and throws.
+ */
+export function collectRecord(m: Machine, seed: number | string): RunRecord {
+  const a = m.acct;
+  const pending = m.pendingByVector();
+  const irq: IrqTotals = {
+    generated: 0,
+    delivered: 0,
+    coalesced: 0,
+    pendingEnd: 0,
+    dropped: 0,
+    droppedByCause: emptyCauses(),
+  };
+  const vectors: VectorCounts[] = [];
+  for (let v = 0; v < a.vectors; v++) {
+    const byCause = emptyCauses();
+    DROP_CAUSES.forEach((c, i) => {
+      byCause[c] = a.droppedOf(v, i);
+    });
+    const vc: VectorCounts = {
+      vector: v,
+      generated: a.generated[v]!,
+      delivered: a.delivered[v]!,
+      coalesced: a.coalesced[v]!,
+      pendingEnd: pending[v]!,
+      dropped: a.droppedTotal(v),
+      droppedByCause: byCause,
+    };
+    const accounted = vc.delivered + vc.coalesced + vc.pendingEnd + vc.dropped;
+    if (accounted !== vc.generated) {
+      throw new Error(
+        `conservation violated on vector ${v}: generated ${vc.generated} != delivered ${vc.delivered} + coalesced ${vc.coalesced} + pending ${vc.pendingEnd} + dropped ${vc.dropped}`,
+      );
+    }
+    irq.generated += vc.generated;
+    irq.delivered += vc.delivered;
+    irq.coalesced += vc.coalesced;
+    irq.pendingEnd += vc.pendingEnd;
+    irq.dropped += vc.dropped;
+    for (const c of DROP_CAUSES) irq.droppedByCause[c] += byCause[c];
+    if (vc.generated > 0) vectors.push(vc);
+  }
+  const counts = m.itsDriver.counts;
+  const its = {
+    ...(Object.fromEntries(ITS_COMMANDS.map((c) => [c, counts.byType[c]])) as Record<
+      ItsCommandName,
+      number
+    >),
+    mapdValid: counts.mapdValid,
+    mapdInvalid: counts.mapdInvalid,
+    timeouts: counts.timeouts,
+    notDraining: counts.notDraining,
+    commandErrors: m.its.commandErrors,
+  };
+  const h = a.latency;
+  return {
+    profile: m.profile.name,
+    seed,
+    end: m.until,
+    irq,
+    vectors,
+    latency: {
+      count: h.count,
+      meanNs: h.count > 0 ? Math.round(h.sum / h.count) : 0,
+      p50Ns: h.quantile(0.5),
+      p99Ns: h.quantile(0.99),
+      maxNs: h.max,
+    },
+    cycles: m.qemu.cycles.map((c) => ({ ...c })),
+    resizeCycles: m.qemu.cycles.filter((c) => c.kind === "resize").length,
+    vectorGrowths: m.qemu.vectorGrowths,
+    setIrqsCalls: m.qemu.setIrqsCalls,
+    its,
+    events: m.sim.dispatched,
+    fingerprint: m.sim.fingerprint.hex(),
+    timeline: m.timeline,
+    tableSize: m.params.device.tableSize,
+    lpiTakeLatency: m.params.host.lpiTakeLatency,
+    pbaSurvivesDisable: m.params.device.pbaSurvivesDisable,
+    drops: a.drops,
+    deliveries: a.deliveries,
+  };
+}

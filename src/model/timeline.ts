@@ -1,0 +1,116 @@
+import type { Time } from "../engine/index.js";
+
+/**
+ * The control-plane state each layer exposes to an interrupt, recorded as right-continuous step
+ * functions (a change at t is in force for an interrupt raised at t: data-path events run at
+ * Priority.LATE, after every control change of their instant). Drop and defer windows are
+ * computed from this record alone (src/analysis/windows.ts), independently of the per-interrupt
+ * simulation, so each can check the other.
+ */
+export const Track = {
+  /** Physical function MSI-X Enable (0/1). One track for the function. */
+  ENABLE: 0,
+  /** Physical function Function Mask (0/1). */
+  FMASK: 1,
+  /** Per vector: table entry Mask bit (0/1). */
+  MASK: 2,
+  /** Per vector: translation of the entry's message at the ITS: an LPI number, or -cause. */
+  XLATE: 3,
+  /** Per LPI: enabled in the LPI property table (0/1). */
+  LPI_ENABLED: 4,
+  /** Per LPI: DISCARD executed (an event: clears a pending LPI). */
+  LPI_DISCARD: 5,
+  /** Per LPI: host handler state: 0 none, 1 eventfd to KVM, 2 eventfd to QEMU. */
+  HOST: 6,
+  /** Per vector: QEMU's emulated view: 0 unused, 1 masked, 2 unmasked (the guest expects delivery). */
+  GUEST: 7,
+  /** The function's pending bits were cleared (Enable cleared without PBA survival, or FLR). */
+  PBA_CLEAR: 8,
+  /** Per vector: QEMU's emulated pending bit was cleared (vector unused, or device reset). */
+  QEMU_PBA_CLEAR: 9,
+} as const;
+export type TrackKind = (typeof Track)[keyof typeof Track];
+
+export const HostRoute = { NONE: 0, KVM: 1, QEMU: 2 } as const;
+export const GuestView = { UNUSED: 0, MASKED: 1, UNMASKED: 2 } as const;
+/** XLATE value of an entry whose message is all-zero (written by msi_domain_deactivate). */
+export const XLATE_NO_MESSAGE = -100;
+
+const INDEX_BITS = 2 ** 24;
+
+export function trackKey(kind: TrackKind, index: number): number {
+  return kind * INDEX_BITS + index;
+}
+
+export interface StepFunction {
+  readonly times: number[];
+  readonly values: number[];
+}
+
+export class Timeline {
+  private readonly tracks = new Map<number, StepFunction>();
+
+  /** Sets a track's value from time t on; a repeat of the current value is not a change. */
+  set(kind: TrackKind, index: number, t: Time, value: number): void {
+    const key = trackKey(kind, index);
+    let f = this.tracks.get(key);
+    if (f === undefined) {
+      f = { times: [], values: [] };
+      this.tracks.set(key, f);
+    }
+    const n = f.times.length;
+    if (n > 0) {
+      if (f.values[n - 1] === value) return;
+      if (f.times[n - 1] === t) {
+        // Several changes in one instant: only the last is seen by data-path events.
+        f.values[n - 1] = value;
+        if (n > 1 && f.values[n - 2] === value) {
+          f.times.pop();
+          f.values.pop();
+        }
+        return;
+      }
+    }
+    f.times.push(t);
+    f.values.push(value);
+  }
+
+  /** Records an event (e.g. a DISCARD) at time t. */
+  mark(kind: TrackKind, index: number, t: Time): void {
+    const key = trackKey(kind, index);
+    let f = this.tracks.get(key);
+    if (f === undefined) {
+      f = { times: [], values: [] };
+      this.tracks.set(key, f);
+    }
+    f.times.push(t);
+    f.values.push(1);
+  }
+
+  get(kind: TrackKind, index: number): StepFunction | undefined {
+    return this.tracks.get(trackKey(kind, index));
+  }
+
+  /** Value in force at time t (after every change at t), or `initial` before the first change. */
+  valueAt(kind: TrackKind, index: number, t: Time, initial: number): number {
+    const f = this.get(kind, index);
+    if (f === undefined) return initial;
+    const i = lastAtOrBefore(f.times, t);
+    return i < 0 ? initial : f.values[i]!;
+  }
+}
+
+/** Index of the last element <= t in a non-decreasing array, or -1. */
+export function lastAtOrBefore(times: readonly number[], t: number): number {
+  let lo = 0;
+  let hi = times.length - 1;
+  let ans = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (times[mid]! <= t) {
+      ans = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return ans;
+}
