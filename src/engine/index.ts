@@ -2,6 +2,7 @@
 export * from "./distributions.js";
 export * from "./event.js";
 export * from "./fingerprint.js";
+export * from "./lock.js";
 export * from "./process.js";
 export * from "./random.js";
 export * from "./simulation.js";

@@ -1,4 +1,5 @@
 import type { Time } from "../engine/index.js";
+import { IrqBus } from "./irq-bus.js";
 import { DROP_CAUSES } from "./outcomes.js";
 
 const CAUSES = DROP_CAUSES.length;
@@ -72,8 +73,8 @@ export class InterruptAccounting {
   /** Set when the run asked for per-interrupt logs (tests, traces). */
   readonly drops: DropRecord[] | null;
   readonly deliveries: DeliveryRecord[] | null;
-  /** Called on each delivery to the guest (guest drivers listen here). */
-  onDelivered: ((vector: number, at: Time) => void) | null = null;
+  /** Guest-side listeners: interrupt handlers, stalling sources. */
+  readonly bus = new IrqBus();
 
   constructor(
     readonly vectors: number,
@@ -95,7 +96,7 @@ export class InterruptAccounting {
     this.delivered[v]!++;
     this.latency.add(at - raisedAt);
     if (this.deliveries !== null) this.deliveries.push({ vector: v, raisedAt, at });
-    if (this.onDelivered !== null) this.onDelivered(v, at);
+    this.bus.emitDelivered(v, at);
   }
 
   coalesce(v: number): void {
@@ -105,6 +106,7 @@ export class InterruptAccounting {
   drop(v: number, cause: number, raisedAt: Time, at: Time): void {
     this.dropped[v * CAUSES + cause]!++;
     if (this.drops !== null) this.drops.push({ vector: v, raisedAt, cause, at });
+    this.bus.emitDropped(v, at);
   }
 
   droppedOf(v: number, cause: number): number {

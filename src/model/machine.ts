@@ -23,7 +23,15 @@ import { type Profile, type ProfileName, profileByName } from "./profiles.js";
 import { MsixEmulation } from "./qemu/msix-emulation.js";
 import { VfioMsix } from "./qemu/vfio-msix.js";
 import { Timeline } from "./timeline.js";
-import { startTraffic, type TrafficInput, TrafficSchema } from "./traffic/traffic.js";
+import {
+  Gates,
+  type Source,
+  type StallListener,
+  startTraffic,
+  type TrafficInput,
+  TrafficSchema,
+  type VectorGroups,
+} from "./traffic/traffic.js";
 
 export interface MachineOptions {
   profile: ProfileName | Profile;
@@ -31,6 +39,8 @@ export interface MachineOptions {
   /** Parameter overrides (validated), or already resolved parameters. */
   params?: ModelParamsInput | ModelParams;
   traffic?: readonly TrafficInput[];
+  /** Names usable in traffic `vectors` (e.g. a driver's "misc", "tqp", "roce"). */
+  vectorGroups?: VectorGroups;
   /** Run end; events at exactly this time still run. */
   until: Time;
   /** Keep every drop (vector, raise time, cause) in the record: for tests and traces. */
@@ -70,8 +80,11 @@ export class Machine {
   readonly guest: GuestMsix;
   readonly until: Time;
   readonly background: ItsBackgroundLoad | null;
-  /** Number of traffic sources started. */
-  readonly sources: number;
+  readonly sources: Source[];
+  /** Switches for gated traffic (drivers open "nic" when the interface is up, etc.). */
+  readonly gates = new Gates();
+  /** Told when a NAPI queue stalls because its interrupt was dropped (a driver's watchdog). */
+  onStall: StallListener | null = null;
 
   constructor(opts: MachineOptions) {
     if (!(Number.isSafeInteger(opts.until) && opts.until > 0)) {
@@ -152,7 +165,12 @@ export class Machine {
       }
       return r.data;
     });
-    this.sources = startTraffic(sim, this.device, traffic, tableSize, this.until);
+    this.sources = startTraffic(sim, this.device, traffic, tableSize, this.until, {
+      groups: opts.vectorGroups ?? {},
+      gates: this.gates,
+      bus: this.acct.bus,
+      onStall: (v, at) => this.onStall?.(v, at),
+    });
 
     this.background =
       p.its.background.rate > 0

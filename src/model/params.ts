@@ -173,26 +173,30 @@ function buildAll<T extends Record<string, unknown>>(obj: T, path: string): Dist
   return out as Dists<T>;
 }
 
-/** Validates (zod, throwing ZodError) and builds the parameters. */
-export function resolveModelParams(input: ModelParamsInput = {}): ModelParams {
+/**
+ * Validates (zod, throwing ZodError) and builds the parameters; errors from building a
+ * distribution name the field under `prefix` (e.g. "params.host.cost.ioctl").
+ */
+export function resolveModelParams(input: ModelParamsInput = {}, prefix = ""): ModelParams {
   const p = ModelParamsSchema.parse(input);
+  const at = (path: string): string => (prefix ? `${prefix}.${path}` : path);
   return {
     device: p.device,
     its: {
       ...p.its,
-      commandLatency: buildAll(p.its.commandLatency, "its.commandLatency"),
+      commandLatency: buildAll(p.its.commandLatency, at("its.commandLatency")),
     },
     host: {
       lpiTakeLatency: p.host.lpiTakeLatency,
-      cost: buildAll(p.host.cost, "host.cost"),
+      cost: buildAll(p.host.cost, at("host.cost")),
     },
     qemu: {
-      trap: parseDistribution(p.qemu.trap, "qemu.trap"),
-      kvmRoute: parseDistribution(p.qemu.kvmRoute, "qemu.kvmRoute"),
-      setIrqsPrepare: parseDistribution(p.qemu.setIrqsPrepare, "qemu.setIrqsPrepare"),
+      trap: parseDistribution(p.qemu.trap, at("qemu.trap")),
+      kvmRoute: parseDistribution(p.qemu.kvmRoute, at("qemu.kvmRoute")),
+      setIrqsPrepare: parseDistribution(p.qemu.setIrqsPrepare, at("qemu.setIrqsPrepare")),
       deliverKvm: p.qemu.deliverKvm,
       deliverQemu: p.qemu.deliverQemu,
     },
-    guest: { flrWait: parseDistribution(p.guest.flrWait, "guest.flrWait") },
+    guest: { flrWait: parseDistribution(p.guest.flrWait, at("guest.flrWait")) },
   };
 }

@@ -213,3 +213,28 @@ describe("processes", () => {
     expect(() => sim.run()).toThrow("boom");
   });
 });
+
+describe("Lock", () => {
+  it("grants in FIFO order and serialises critical sections", async () => {
+    const { Lock } = await import("../../src/engine/index.js");
+    const sim = new Simulation();
+    const lock = new Lock(sim, "rtnl");
+    const log: string[] = [];
+    const worker = (name: string, start: number, hold: number): ProcessBody =>
+      (function* () {
+        yield sleep(start);
+        yield lock.acquire();
+        log.push(`${name}+${sim.now}`);
+        yield sleep(hold);
+        log.push(`${name}-${sim.now}`);
+        lock.release();
+      })();
+    spawn(sim, worker("a", 0, 10));
+    spawn(sim, worker("b", 1, 5));
+    spawn(sim, worker("c", 2, 1));
+    sim.run();
+    expect(log).toEqual(["a+0", "a-10", "b+10", "b-15", "c+15", "c-16"]);
+    expect(lock.locked).toBe(false);
+    expect(() => lock.release()).toThrow(/not held/);
+  });
+});

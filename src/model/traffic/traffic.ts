@@ -11,6 +11,7 @@ import {
   type Simulation,
   type Time,
 } from "../../engine/index.js";
+import type { IrqBus } from "../irq-bus.js";
 
 /** A device that raises events on vectors (the physical function). */
 export interface EventTarget {
@@ -22,6 +23,13 @@ const rate = z
   .positive({ error: "must be > 0 (interrupts per second)" })
   .max(1e9);
 
+const VectorItem = z.union([
+  z.number().int().min(0),
+  z.string().regex(/^(\d+(-\d+)?|[a-z][a-z0-9-]*)$/, {
+    error: 'must be a vector, a range such as "1-16" or a group name such as "tqp"',
+  }),
+]);
+
 /**
  * Per-vector interrupt sources. `vectors` is a list of vectors or "a-b" ranges; each vector gets
  * its own source and its own random stream ("traffic/<vector>/<n>"), so adding a source or a
@@ -30,12 +38,8 @@ const rate = z
 export const TrafficSchema = z
   .object({
     vectors: z
-      .union([
-        z.number().int().min(0),
-        z.string().regex(/^\d+(-\d+)?$/, { error: 'must be a vector or a range such as "1-16"' }),
-        z.array(z.union([z.number().int().min(0), z.string().regex(/^\d+(-\d+)?$/)])).min(1),
-      ])
-      .describe('vectors: 3, "1-16" or [0, "17-48"]'),
+      .union([VectorItem, z.array(VectorItem).min(1)])
+      .describe('vectors: 3, "1-16", a group name such as "tqp", or a list of these'),
     start: DurationSchema.prefault(0).describe("first possible arrival"),
     stop: DurationSchema.optional().describe("no arrival at or after this time (default: run end)"),
     poisson: z
@@ -53,6 +57,19 @@ export const TrafficSchema = z
       .strict()
       .optional()
       .describe("bursts: Poisson at `rate` during on-periods, silent during off-periods"),
+    gate: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]*$/, { error: "must be a lower-case name" })
+      .optional()
+      .describe(
+        "raise only while this gate is open (a driver opens it, e.g. 'nic' when the interface is up)",
+      ),
+    napi: z
+      .boolean()
+      .default(false)
+      .describe(
+        "one interrupt outstanding at a time (NAPI): arrivals meanwhile are absorbed; a dropped interrupt stalls the queue until its gate reopens",
+      ),
   })
   .strict()
   .superRefine((t, ctx) => {
@@ -70,13 +87,25 @@ export const TrafficSchema = z
 export type TrafficInput = z.input<typeof TrafficSchema>;
 export type TrafficSpec = z.output<typeof TrafficSchema>;
 
-/** Expands 3, "1-16", [0, "17-48"] into a sorted list of distinct vectors. */
-export function expandVectors(spec: TrafficSpec["vectors"]): number[] {
+/** Named vector groups, e.g. { misc: [0], tqp: [1..16] } from a driver's layout. */
+export type VectorGroups = Readonly<Record<string, readonly number[]>>;
+
+/** Expands 3, "1-16", "tqp", [0, "17-48"] into a sorted list of distinct vectors. */
+export function expandVectors(spec: TrafficSpec["vectors"], groups: VectorGroups = {}): number[] {
   const items = Array.isArray(spec) ? spec : [spec];
   const out = new Set<number>();
   for (const it of items) {
     if (typeof it === "number") out.add(it);
-    else {
+    else if (/^[a-z]/.test(it)) {
+      const g = groups[it];
+      if (g === undefined) {
+        const known = Object.keys(groups);
+        throw new Error(
+          `unknown vector group "${it}"${known.length > 0 ? ` (known: ${known.join(", ")})` : ""}`,
+        );
+      }
+      for (const v of g) out.add(v);
+    } else {
       const [a, b] = it.split("-").map(Number) as [number, number | undefined];
       const hi = b ?? a;
       if (hi < a) throw new Error(`vectors: range "${it}" is backwards`);
@@ -89,9 +118,43 @@ export function expandVectors(spec: TrafficSpec["vectors"]): number[] {
 const ARRIVAL = defineKind("traffic", "arrival");
 const PHASE = defineKind("traffic", "onoff-phase");
 
+/** A named on/off switch for sources (a driver opens "nic" when the interface is up). */
+export class Gate {
+  open = false;
+  /** Sources to reset when the gate opens again (a re-initialised queue). */
+  readonly sources: Source[] = [];
+  set(open: boolean): void {
+    const opening = open && !this.open;
+    this.open = open;
+    if (opening) for (const s of this.sources) s.restart();
+  }
+}
+
+export class Gates {
+  private readonly gates = new Map<string, Gate>();
+  get(name: string): Gate {
+    let g = this.gates.get(name);
+    if (g === undefined) {
+      g = new Gate();
+      this.gates.set(name, g);
+    }
+    return g;
+  }
+}
+
+/** Told when a NAPI queue stalls because its interrupt was dropped. */
+export type StallListener = (vector: number, at: Time) => void;
+
 /** One vector's arrivals. The arrival handler is created once and reused: no allocation per event. */
 abstract class Source {
   protected readonly fire = (): void => this.arrive();
+  gate: Gate | null = null;
+  napi = false;
+  /** NAPI: an interrupt is out and not yet handled. */
+  outstanding = false;
+  /** NAPI: that interrupt was dropped; the queue waits for a restart. */
+  stalled = false;
+  onStall: StallListener | null = null;
   constructor(
     protected readonly sim: Simulation,
     protected readonly target: EventTarget,
@@ -102,9 +165,31 @@ abstract class Source {
 
   abstract begin(start: Time): void;
 
+  /** The arrival process keeps drawing whatever happens, so every profile sees the same arrivals. */
   protected arrive(): void {
-    this.target.raise(this.vector);
     this.next();
+    if (this.gate !== null && !this.gate.open) return;
+    if (this.napi) {
+      if (this.outstanding || this.stalled) return; // absorbed into the pending poll
+      this.outstanding = true;
+    }
+    this.target.raise(this.vector);
+  }
+
+  handled(): void {
+    this.outstanding = false;
+  }
+
+  lost(at: Time): void {
+    if (!this.outstanding) return;
+    this.outstanding = false;
+    this.stalled = true;
+    this.onStall?.(this.vector, at);
+  }
+
+  restart(): void {
+    this.outstanding = false;
+    this.stalled = false;
   }
 
   protected abstract next(): void;
@@ -195,18 +280,34 @@ class OnOffSource extends Source {
   }
 }
 
-/** Starts every source of every spec; no arrival at or after `runEnd`. */
+export type { Source };
+
+export interface TrafficContext {
+  readonly groups?: VectorGroups;
+  readonly gates: Gates;
+  readonly bus: IrqBus;
+  readonly onStall: StallListener;
+}
+
+/** Starts every source of every spec; no arrival at or after `runEnd`. Returns the sources. */
 export function startTraffic(
   sim: Simulation,
   target: EventTarget,
   specs: readonly TrafficSpec[],
   tableSize: number,
   runEnd: Time,
-): number {
+  ctx: TrafficContext,
+): Source[] {
+  const sources: Source[] = [];
   const perVector = new Map<number, number>();
-  let count = 0;
   specs.forEach((spec, i) => {
-    for (const v of expandVectors(spec.vectors)) {
+    let vectors: number[];
+    try {
+      vectors = expandVectors(spec.vectors, ctx.groups);
+    } catch (e) {
+      throw new Error(`traffic[${i}].vectors: ${(e as Error).message}`);
+    }
+    for (const v of vectors) {
       if (v >= tableSize) {
         throw new Error(
           `traffic[${i}].vectors: vector ${v} is beyond the MSI-X table (size ${tableSize})`,
@@ -241,9 +342,20 @@ export function startTraffic(
           parseDistribution(o.off, `traffic[${i}].onoff.off`),
         );
       }
+      if (spec.gate !== undefined) {
+        src.gate = ctx.gates.get(spec.gate);
+        src.gate.sources.push(src);
+      }
+      if (spec.napi) {
+        src.napi = true;
+        src.onStall = ctx.onStall;
+        const s = src;
+        ctx.bus.onDelivered(v, () => s.handled());
+        ctx.bus.onDropped(v, (at) => s.lost(at));
+      }
       src.begin(spec.start);
-      count++;
+      sources.push(src);
     }
   });
-  return count;
+  return sources;
 }

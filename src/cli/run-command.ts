@@ -1,0 +1,55 @@
+import { runRow } from "../analysis/run-row.js";
+import { MemoryTrace } from "../engine/index.js";
+import { PROFILE_NAMES, type ProfileName } from "../model/profiles.js";
+import { InputError } from "../scenario/errors.js";
+import { resolveScenario } from "../scenario/load.js";
+import { prepareScenario, runScenario } from "../scenario/runner.js";
+import { logLine, summaryText } from "./format.js";
+
+export interface RunCommandOptions {
+  preset?: string;
+  scenario?: string;
+  profile?: string;
+  seed?: string;
+  param: string[];
+  set: string[];
+  json?: boolean;
+  log?: boolean;
+}
+
+export function parseProfile(p: string | undefined): ProfileName | undefined {
+  if (p === undefined) return undefined;
+  if (!(PROFILE_NAMES as readonly string[]).includes(p)) {
+    throw new InputError(`--profile: unknown profile "${p}" (known: ${PROFILE_NAMES.join(", ")})`);
+  }
+  return p as ProfileName;
+}
+
+export function parseSeed(s: string | undefined, flag = "--seed"): number | undefined {
+  if (s === undefined) return undefined;
+  const n = Number(s);
+  if (!/^\d+$/.test(s) || !Number.isSafeInteger(n)) {
+    throw new InputError(`${flag}: must be a whole number >= 0, got "${s}"`);
+  }
+  return n;
+}
+
+/** `msix-sim run`: one run; a summary, one JSON row, or the layer-by-layer log. */
+export function runCommand(o: RunCommandOptions): string {
+  const profile = parseProfile(o.profile);
+  const seed = parseSeed(o.seed);
+  const resolved = resolveScenario({
+    preset: o.preset,
+    scenarioFile: o.scenario,
+    params: o.param,
+    sets: o.set,
+  });
+  const prep = prepareScenario(resolved.scenario);
+  const trace = o.log ? new MemoryTrace() : null;
+  const res = runScenario(prep, { profile, seed, trace });
+  const row = runRow({ run: 0, ...res });
+  if (o.json) return `${JSON.stringify(row)}\n`;
+  if (trace !== null) return `${trace.records.map(logLine).join("\n")}\n`;
+  const vectors = new Set(res.windows.map((w) => w.vector)).size;
+  return summaryText(resolved.label, row, resolved.scenario.duration, vectors);
+}

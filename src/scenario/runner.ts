@@ -1,0 +1,175 @@
+import { computeWindows } from "../analysis/windows.js";
+import {
+  type ProcessBody,
+  parseDistribution,
+  sleep,
+  type Time,
+  type TraceSink,
+} from "../engine/index.js";
+import { Hns3Driver, type Hns3Outcome, hns3Layout } from "../guest/hns3.js";
+import { Machine } from "../model/machine.js";
+import { type ModelParams, resolveModelParams } from "../model/params.js";
+import type { ProfileName } from "../model/profiles.js";
+import { collectRecord } from "../model/run-record.js";
+import { expandVectors, type VectorGroups } from "../model/traffic/traffic.js";
+import type { RunResult } from "../run/simulate.js";
+import { InputError } from "./errors.js";
+import type { Scenario } from "./schema.js";
+
+export interface ScenarioRunOptions {
+  /** Overrides the scenario's profile and seed (a batch runs one scenario under many). */
+  profile?: ProfileName;
+  seed?: number | string;
+  trace?: TraceSink | null;
+  recordInterrupts?: boolean;
+}
+
+export interface ScenarioResult extends RunResult {
+  outcome: Hns3Outcome;
+}
+
+/** A scenario with its parameters built once, to be run under many seeds and profiles. */
+export interface PreparedScenario {
+  readonly scenario: Scenario;
+  readonly params: ModelParams;
+  readonly groups: VectorGroups;
+}
+
+export function prepareScenario(scenario: Scenario): PreparedScenario {
+  let params: ModelParams;
+  try {
+    params = resolveModelParams(scenario.params, "params");
+  } catch (e) {
+    throw new InputError((e as Error).message);
+  }
+  let layout: ReturnType<typeof hns3Layout>;
+  try {
+    layout = hns3Layout(scenario.driver);
+  } catch (e) {
+    throw new InputError((e as Error).message);
+  }
+  if (layout.numMsi > params.device.tableSize) {
+    throw new InputError(
+      `params.device.tableSize: ${params.device.tableSize} is smaller than the driver's ${layout.numMsi} vectors (roceBase ${layout.roceBase} + roceVectors ${scenario.driver.roceVectors})`,
+    );
+  }
+  const groups: VectorGroups = {
+    misc: [layout.misc],
+    tqp: layout.tqp,
+    nic: [layout.misc, ...layout.tqp],
+    roce: [layout.abnormal, layout.aeq, ...layout.ceqs],
+    aeq: [layout.aeq],
+    ceq: layout.ceqs,
+    abnormal: [layout.abnormal],
+  };
+  scenario.timeline.forEach((e, i) => {
+    if (e.vectors !== undefined) {
+      for (const v of vectorsOf(e.vectors, groups, `timeline[${i}].vectors`)) {
+        if (v >= params.device.tableSize) {
+          throw new InputError(
+            `timeline[${i}].vectors: vector ${v} is beyond the MSI-X table (size ${params.device.tableSize})`,
+          );
+        }
+      }
+    }
+  });
+  return { scenario, params, groups };
+}
+
+function vectorsOf(
+  spec: Parameters<typeof expandVectors>[0],
+  groups: VectorGroups,
+  field: string,
+): number[] {
+  try {
+    return expandVectors(spec, groups);
+  } catch (e) {
+    throw new InputError(`${field}: ${(e as Error).message}`);
+  }
+}
+
+/** Runs one scenario to its duration. */
+export function runScenario(prep: PreparedScenario, opts: ScenarioRunOptions = {}): ScenarioResult {
+  const sc = prep.scenario;
+  const seed = opts.seed ?? sc.seed;
+  let m: Machine;
+  try {
+    m = new Machine({
+      profile: opts.profile ?? sc.profile,
+      seed,
+      params: prep.params,
+      traffic: sc.traffic,
+      vectorGroups: prep.groups,
+      until: sc.duration,
+      recordInterrupts: opts.recordInterrupts ?? false,
+      trace: opts.trace ?? null,
+    });
+  } catch (e) {
+    throw new InputError((e as Error).message);
+  }
+  const driver = new Hns3Driver(m, sc.driver);
+  m.spawn(playTimeline(m, driver, prep), "timeline");
+  m.sim.run({ until: sc.duration });
+  const record = collectRecord(m, seed);
+  const w = computeWindows({
+    timeline: record.timeline,
+    tableSize: record.tableSize,
+    end: record.end,
+    lpiTakeLatency: record.lpiTakeLatency,
+    pbaSurvivesDisable: record.pbaSurvivesDisable,
+  });
+  return { record, windows: w.drop, deferWindows: w.defer, outcome: driver.outcome() };
+}
+
+/** The timeline, one action after another in the order of their (drawn) times. */
+function* playTimeline(m: Machine, d: Hns3Driver, prep: PreparedScenario): ProcessBody {
+  const rng = m.sim.streams.get("timeline");
+  const entries = prep.scenario.timeline
+    .map((e, i) => ({ e, i, at: parseDistribution(e.at, `timeline[${i}].at`).sample(rng) as Time }))
+    .sort((a, b) => a.at - b.at || a.i - b.i);
+  for (const { e, at } of entries) {
+    if (at > m.sim.now) yield sleep(at - m.sim.now);
+    const vectors = e.vectors === undefined ? [] : expandVectors(e.vectors, prep.groups);
+    switch (e.action) {
+      case "msix-enable":
+        yield* m.guest.enable(e.nvec ?? d.layout.numMsi);
+        break;
+      case "msix-disable":
+        yield* m.guest.disable();
+        break;
+      case "unmask":
+        yield* m.guest.unmask(vectors);
+        break;
+      case "mask":
+        yield* m.guest.mask(vectors);
+        break;
+      case "hns3-load":
+        yield* d.load();
+        break;
+      case "hns3-up":
+        yield* d.up();
+        break;
+      case "hns3-down":
+        yield* d.down();
+        break;
+      case "roce-load":
+        yield* d.roceLoad();
+        break;
+      case "roce-unload":
+        yield* d.roceUnload();
+        break;
+      case "reset":
+        yield* d.reset("timeline");
+        break;
+      case "guest-flr":
+        yield* d.flr();
+        break;
+      case "qemu-reset":
+        yield* d.qemuReset();
+        break;
+      case "link-up":
+        d.link.firmwareUpAfter(0);
+        break;
+    }
+  }
+}

@@ -1,0 +1,89 @@
+import { z } from "zod";
+import { DistributionSchema, DurationSchema } from "../engine/index.js";
+import { Hns3ParamsSchema } from "../guest/hns3-params.js";
+import { ModelParamsSchema } from "../model/params.js";
+import { PROFILE_NAMES } from "../model/profiles.js";
+import { TrafficSchema } from "../model/traffic/traffic.js";
+
+export const ACTIONS = [
+  "msix-enable",
+  "msix-disable",
+  "unmask",
+  "mask",
+  "hns3-load",
+  "hns3-up",
+  "hns3-down",
+  "roce-load",
+  "roce-unload",
+  "reset",
+  "guest-flr",
+  "qemu-reset",
+  "link-up",
+] as const;
+export type ActionName = (typeof ACTIONS)[number];
+
+const VectorItem = z.union([
+  z.number().int().min(0),
+  z.string().regex(/^(\d+(-\d+)?|[a-z][a-z0-9-]*)$/, {
+    error: 'must be a vector, a range such as "1-16" or a group name such as "tqp"',
+  }),
+]);
+
+export const TimelineEntrySchema = z
+  .object({
+    at: DistributionSchema.describe(
+      'when: "2s", or a distribution such as {"uniform": ["1s", "3s"]}',
+    ),
+    action: z
+      .enum(ACTIONS)
+      .describe(
+        "msix-enable/-disable, unmask/mask (with vectors), hns3-load, hns3-up, hns3-down, roce-load, roce-unload, reset, guest-flr, qemu-reset, link-up",
+      ),
+    vectors: z
+      .union([VectorItem, z.array(VectorItem).min(1)])
+      .optional()
+      .describe("for unmask and mask"),
+    nvec: z.number().int().min(1).optional().describe("for msix-enable: entries to program"),
+  })
+  .strict()
+  .superRefine((e, ctx) => {
+    if ((e.action === "unmask" || e.action === "mask") && e.vectors === undefined) {
+      ctx.addIssue({ code: "custom", path: ["vectors"], message: `required for ${e.action}` });
+    }
+  });
+
+/**
+ * A scenario: the machine (model parameters and behaviour profile), the guest driver, the
+ * traffic and a timeline of actions. Everything but `duration` has a default.
+ */
+export const ScenarioSchema = z
+  .object({
+    name: z.string().optional(),
+    description: z.string().optional(),
+    profile: z.enum(PROFILE_NAMES).default("legacy").describe("host/QEMU behaviour profile"),
+    seed: z
+      .union([z.number().int().min(0).max(Number.MAX_SAFE_INTEGER), z.string().min(1)])
+      .default(1)
+      .describe("run seed; every random stream derives from (seed, stream name)"),
+    duration: DurationSchema.describe("simulated time of the run"),
+    params: ModelParamsSchema.prefault({}).describe("device, ITS, host, QEMU and guest latencies"),
+    driver: Hns3ParamsSchema.prefault({}).describe("the guest HNS3/hns_roce driver"),
+    traffic: z.array(TrafficSchema).default([]).describe("interrupt sources"),
+    timeline: z
+      .array(TimelineEntrySchema)
+      .default([])
+      .describe("actions, in the order of their times"),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    if (s.duration <= 0)
+      ctx.addIssue({ code: "custom", path: ["duration"], message: "must be > 0" });
+  });
+
+export type ScenarioInput = z.input<typeof ScenarioSchema>;
+export type Scenario = z.output<typeof ScenarioSchema>;
+
+/** JSON Schema of scenario files (for editors), describing the input form. */
+export function scenarioJsonSchema(): object {
+  return z.toJSONSchema(ScenarioSchema, { io: "input", unrepresentable: "any" });
+}

@@ -1,0 +1,32 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+export const CLI = resolve(import.meta.dirname, "../../dist/cli/main.js");
+
+export interface CliResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built CLI (npm test builds it first). */
+export function cli(args: string[], cwd?: string): CliResult {
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    encoding: "utf8",
+    cwd,
+    timeout: 120_000,
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+export function tempDir(prefix = "msix-sim-test-"): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function writeJson(dir: string, name: string, data: unknown): string {
+  const p = join(dir, name);
+  writeFileSync(p, typeof data === "string" ? data : JSON.stringify(data));
+  return p;
+}
