@@ -367,13 +367,25 @@ export class Hns3Driver {
     this.m.guest.forget();
   }
 
-  /** The netdev watchdog: a queue whose interrupt was lost times out after txTimeout. */
+  /**
+   * The netdev watchdog (dev_watchdog): a queue whose interrupt was lost times out after
+   * txTimeout, but only while the carrier is up: a port whose driver never saw link-up has its
+   * queues stopped and is not reset.
+   */
   private queueStalled(v: number, at: Time): void {
     if (!this.layout.tqp.includes(v)) return;
     this.cpu.log("queue stalled", { vector: v });
     const check = (): void => {
       const src = this.m.sources.find((s) => s.vector === v && s.napi);
-      if (src?.stalled && this.nicUp && !this.resetting && !this.resetRequested && !this.rstFail) {
+      const carrier = this.link.guestUp;
+      if (
+        src?.stalled &&
+        carrier &&
+        this.nicUp &&
+        !this.resetting &&
+        !this.resetRequested &&
+        !this.rstFail
+      ) {
         this.txTimeouts++;
         this.resetRequested = true;
         this.cpu.log("hns3_tx_timeout", { vector: v });

@@ -1,0 +1,158 @@
+import {
+  mcnemarExact,
+  mean,
+  quantile,
+  standardError,
+  wilson,
+  zeroEventUpperBound,
+} from "./stats.js";
+
+/** What the summaries need of a runs.csv row. */
+export interface SummaryInput {
+  run: number;
+  profile: string;
+  linkFailed: number;
+  dropped: number;
+  dropWindowTotal: number;
+  resizeCycles: number;
+  resetAttempts: number;
+}
+
+export const SUMMARY_COLUMNS = [
+  "profile",
+  "runs",
+  "link_failures",
+  "failure_rate",
+  "failure_ci95_low",
+  "failure_ci95_high",
+  "failure_upper95_exact",
+  "runs_with_drops",
+  "drop_rate",
+  "drop_rate_ci95_low",
+  "drop_rate_ci95_high",
+  "mean_drops",
+  "mean_drops_se",
+  "drop_window_total_p50_ns",
+  "drop_window_total_p90_ns",
+  "drop_window_total_p99_ns",
+  "drop_window_total_max_ns",
+  "mean_resize_cycles",
+  "mean_reset_attempts",
+] as const;
+
+export const PAIRED_COLUMNS = [
+  "profile_a",
+  "profile_b",
+  "runs",
+  "only_a_failed",
+  "only_b_failed",
+  "both_failed",
+  "neither_failed",
+  "mcnemar_p",
+  "only_a_dropped",
+  "only_b_dropped",
+  "mean_drops_diff",
+  "mean_drops_diff_se",
+] as const;
+
+export type SummaryRow = Record<(typeof SUMMARY_COLUMNS)[number], string | number | null>;
+export type PairedRow = Record<(typeof PAIRED_COLUMNS)[number], string | number | null>;
+
+/** Fixed decimals keep files stable and readable; NaN (undefined statistic) is an empty cell. */
+export function round(x: number, digits = 8): number | null {
+  if (!Number.isFinite(x)) return null;
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+export function summarize(
+  rows: readonly SummaryInput[],
+  profiles: readonly string[],
+): SummaryRow[] {
+  return profiles.map((profile) => {
+    const rs = rows.filter((r) => r.profile === profile);
+    const n = rs.length;
+    const failures = rs.filter((r) => r.linkFailed === 1).length;
+    const withDrops = rs.filter((r) => r.dropped > 0).length;
+    const fw = wilson(failures, n);
+    const dw = wilson(withDrops, n);
+    const windows = rs.map((r) => r.dropWindowTotal).sort((a, b) => a - b);
+    const drops = rs.map((r) => r.dropped);
+    return {
+      profile,
+      runs: n,
+      link_failures: failures,
+      failure_rate: round(failures / n),
+      failure_ci95_low: round(fw.low),
+      failure_ci95_high: round(fw.high),
+      failure_upper95_exact: failures === 0 ? round(zeroEventUpperBound(n)) : null,
+      runs_with_drops: withDrops,
+      drop_rate: round(withDrops / n),
+      drop_rate_ci95_low: round(dw.low),
+      drop_rate_ci95_high: round(dw.high),
+      mean_drops: round(mean(drops)),
+      mean_drops_se: round(standardError(drops)),
+      drop_window_total_p50_ns: nullIfNaN(quantile(windows, 0.5)),
+      drop_window_total_p90_ns: nullIfNaN(quantile(windows, 0.9)),
+      drop_window_total_p99_ns: nullIfNaN(quantile(windows, 0.99)),
+      drop_window_total_max_ns: nullIfNaN(quantile(windows, 1)),
+      mean_resize_cycles: round(mean(rs.map((r) => r.resizeCycles))),
+      mean_reset_attempts: round(mean(rs.map((r) => r.resetAttempts))),
+    };
+  });
+}
+
+function nullIfNaN(x: number): number | null {
+  return Number.isNaN(x) ? null : x;
+}
+
+/** For each pair of profiles, compared run by run on the same seeds. */
+export function pairedSummary(
+  rows: readonly SummaryInput[],
+  profiles: readonly string[],
+): PairedRow[] {
+  const byRun = new Map<string, SummaryInput>();
+  for (const r of rows) byRun.set(`${r.profile}\u0000${r.run}`, r);
+  const runs = [...new Set(rows.map((r) => r.run))].sort((a, b) => a - b);
+  const out: PairedRow[] = [];
+  for (let i = 0; i < profiles.length; i++) {
+    for (let j = i + 1; j < profiles.length; j++) {
+      const a = profiles[i]!;
+      const b = profiles[j]!;
+      let onlyA = 0;
+      let onlyB = 0;
+      let both = 0;
+      let neither = 0;
+      let onlyADrop = 0;
+      let onlyBDrop = 0;
+      const diffs: number[] = [];
+      for (const run of runs) {
+        const x = byRun.get(`${a}\u0000${run}`);
+        const y = byRun.get(`${b}\u0000${run}`);
+        if (x === undefined || y === undefined) continue;
+        if (x.linkFailed && y.linkFailed) both++;
+        else if (x.linkFailed) onlyA++;
+        else if (y.linkFailed) onlyB++;
+        else neither++;
+        if (x.dropped > 0 && y.dropped === 0) onlyADrop++;
+        if (y.dropped > 0 && x.dropped === 0) onlyBDrop++;
+        diffs.push(x.dropped - y.dropped);
+      }
+      out.push({
+        profile_a: a,
+        profile_b: b,
+        runs: diffs.length,
+        only_a_failed: onlyA,
+        only_b_failed: onlyB,
+        both_failed: both,
+        neither_failed: neither,
+        mcnemar_p: round(mcnemarExact(onlyA, onlyB)),
+        only_a_dropped: onlyADrop,
+        only_b_dropped: onlyBDrop,
+        mean_drops_diff: round(mean(diffs)),
+        mean_drops_diff_se: round(standardError(diffs)),
+      });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,183 @@
+import { availableParallelism } from "node:os";
+import { runBatch } from "../batch/batch.js";
+import { runExperiment } from "../batch/experiment.js";
+import { mergeBatches } from "../batch/merge.js";
+import { parseCount, parseProfiles, parseShard } from "../batch/plan.js";
+import type { SummaryRow } from "../batch/summary.js";
+import { formatDuration } from "../engine/index.js";
+import { InputError } from "../scenario/errors.js";
+import { progressBar } from "./progress.js";
+import { parseSeed } from "./run-command.js";
+
+export interface BatchCommandOptions {
+  preset?: string;
+  scenario?: string;
+  param: string[];
+  set: string[];
+  runs?: string;
+  seed?: string;
+  profiles?: string;
+  workers?: string;
+  shard?: string;
+  out?: string;
+  quiet?: boolean;
+  resume?: boolean;
+  force?: boolean;
+  windowRuns?: string;
+}
+
+export const EXIT_INTERRUPTED = 130;
+
+export function parseWindowRuns(s: string | undefined): number {
+  if (s === undefined) return 100;
+  if (s === "all") return Number.POSITIVE_INFINITY;
+  return parseCount(s, "--window-runs", 0)!;
+}
+
+/** `msix-sim batch`. Returns the text to print and the exit code. */
+export async function batchCommand(
+  o: BatchCommandOptions,
+  argv: readonly string[],
+): Promise<{ text: string; code: number }> {
+  const runs = parseCount(o.runs, "--runs", 1);
+  if (runs === undefined) throw new InputError("--runs: required (the number of runs)");
+  if (o.out === undefined) throw new InputError("--out: required (the output folder)");
+  if (o.resume && o.force) throw new InputError("--resume and --force: give one of them, not both");
+  const workers = parseCount(o.workers, "--workers", 1) ?? availableParallelism();
+  const abort = { aborted: false };
+  const onSignal = () => {
+    abort.aborted = true;
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  const bar = progressBar(o.quiet ?? false);
+  try {
+    const res = await runBatch({
+      source: { preset: o.preset, scenarioFile: o.scenario, params: o.param, sets: o.set },
+      runs,
+      seed: parseSeed(o.seed) ?? 1,
+      profiles: parseProfiles(o.profiles),
+      workers,
+      shard: parseShard(o.shard),
+      out: o.out,
+      windowRuns: parseWindowRuns(o.windowRuns),
+      resume: o.resume ?? false,
+      force: o.force ?? false,
+      commandLine: argv,
+      progress: bar.update,
+      abort,
+    });
+    bar.stop();
+    if (res.status === "aborted") {
+      return {
+        text: `msix-sim: interrupted after ${res.done} of ${res.plan.to - res.plan.from} runs; no CSV was written. Continue with: msix-sim ${argv.join(" ")} --resume\n`,
+        code: EXIT_INTERRUPTED,
+      };
+    }
+    const rate = res.seconds > 0 ? (res.done * res.plan.profiles.length) / res.seconds : 0;
+    const text = o.quiet
+      ? ""
+      : `${summaryTable(res.summary)}\nwrote ${res.dir}/{runs,windows,summary,paired}.csv and manifest.json (${res.plan.to - res.plan.from} runs x ${res.plan.profiles.length} profiles in ${res.seconds.toFixed(1)} s, ${rate.toFixed(0)} runs/s)\n`;
+    return { text, code: 0 };
+  } finally {
+    bar.stop();
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
+
+export async function mergeCommand(
+  dirs: string[],
+  o: { out?: string; force?: boolean },
+): Promise<string> {
+  if (o.out === undefined) throw new InputError("--out: required (the merged output folder)");
+  const n = await mergeBatches(dirs, o.out, o.force ?? false);
+  return `merged ${dirs.length} folders (${n} rows) into ${o.out}\n`;
+}
+
+const pct = (x: unknown): string => (x === null ? "-" : `${(Number(x) * 100).toFixed(2)}%`);
+
+/** The summary as a text table. */
+export function summaryTable(rows: readonly SummaryRow[]): string {
+  const head = [
+    "profile",
+    "runs",
+    "link failed",
+    "95% CI",
+    "runs w/ drops",
+    "mean drops",
+    "window p50",
+    "window p99",
+    "cycles",
+  ];
+  const body = rows.map((r) => [
+    String(r.profile),
+    String(r.runs),
+    `${r.link_failures} (${pct(r.failure_rate)})`,
+    r.failure_upper95_exact !== null
+      ? `<= ${pct(r.failure_upper95_exact)}`
+      : `${pct(r.failure_ci95_low)}..${pct(r.failure_ci95_high)}`,
+    `${r.runs_with_drops} (${pct(r.drop_rate)})`,
+    r.mean_drops === null ? "-" : Number(r.mean_drops).toFixed(2),
+    r.drop_window_total_p50_ns === null ? "-" : formatDuration(Number(r.drop_window_total_p50_ns)),
+    r.drop_window_total_p99_ns === null ? "-" : formatDuration(Number(r.drop_window_total_p99_ns)),
+    r.mean_resize_cycles === null ? "-" : Number(r.mean_resize_cycles).toFixed(1),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join("  ")
+      .trimEnd();
+  return `${[line(head), line(widths.map((w) => "-".repeat(w))), ...body.map(line)].join("\n")}\n`;
+}
+
+export async function experimentCommand(
+  file: string,
+  o: { out?: string; workers?: string; force?: boolean; quiet?: boolean },
+  argv: readonly string[],
+): Promise<{ text: string; code: number }> {
+  if (o.out === undefined) throw new InputError("--out: required (the results folder)");
+  const workers = parseCount(o.workers, "--workers", 1) ?? availableParallelism();
+  const abort = { aborted: false };
+  const onSignal = () => {
+    abort.aborted = true;
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  let bar = progressBar(true);
+  try {
+    const res = await runExperiment({
+      file,
+      out: o.out,
+      workers,
+      force: o.force ?? false,
+      quiet: o.quiet ?? false,
+      commandLine: argv,
+      abort,
+      onPoint: (label, i, n) => {
+        bar.stop();
+        if (!o.quiet) process.stderr.write(`[${i + 1}/${n}] ${label}\n`);
+        bar = progressBar(o.quiet ?? false);
+      },
+      progress: (d, t) => bar.update(d, t),
+    });
+    bar.stop();
+    if (res.status === "aborted") {
+      return {
+        text: "msix-sim: experiment interrupted; run the same command again to continue\n",
+        code: EXIT_INTERRUPTED,
+      };
+    }
+    return {
+      text: o.quiet
+        ? ""
+        : `wrote ${o.out}/summary.csv (${res.rows} rows) and one folder per grid point\n`,
+      code: 0,
+    };
+  } finally {
+    bar.stop();
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
