@@ -13,7 +13,7 @@ import { InputError } from "../scenario/errors.js";
 import { type ResolvedScenario, resolveScenario, type ScenarioSource } from "../scenario/load.js";
 import { prepareScenario } from "../scenario/runner.js";
 import type { RunOutput } from "./execute.js";
-import { WINDOW_COLUMNS } from "./execute.js";
+import { CYCLE_COLUMNS, WINDOW_COLUMNS } from "./execute.js";
 import { gitCommit, toolVersion, writeCsvAtomic, writeFileAtomic } from "./files.js";
 import type { BatchPlan } from "./plan.js";
 import { seedOf, shardRange } from "./plan.js";
@@ -152,7 +152,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
   return result(summary);
 }
 
-/** runs.csv, windows.csv, summary.csv, paired.csv from run outputs in run order. */
+/** runs.csv, windows.csv, cycles.csv, summary.csv, paired.csv from run outputs in run order. */
 export async function writeOutputs(
   dir: string,
   ordered: readonly RunOutput[],
@@ -164,6 +164,11 @@ export async function writeOutputs(
     join(dir, "windows.csv"),
     WINDOW_COLUMNS,
     ordered.flatMap((o) => o.windows),
+  );
+  await writeCsvAtomic(
+    join(dir, "cycles.csv"),
+    CYCLE_COLUMNS,
+    ordered.flatMap((o) => o.cycles),
   );
   const inputs = rows.map(summaryInputOf);
   const summary = summarize(inputs, profiles);

@@ -1,3 +1,4 @@
+import { cycleSummaries } from "../analysis/cycles.js";
 import { type RunRow, runRow } from "../analysis/run-row.js";
 import type { ProfileName } from "../model/profiles.js";
 import { type PreparedScenario, runScenario } from "../scenario/runner.js";
@@ -13,11 +14,33 @@ export const WINDOW_COLUMNS = [
 ] as const;
 export type WindowRow = [number, number, string, number, number, number, string];
 
-/** Everything one run contributes to the batch outputs (all its profiles). */
+export const CYCLE_COLUMNS = [
+  "run",
+  "seed",
+  "profile",
+  "cycle",
+  "kind",
+  "vector",
+  "active",
+  "nr_vectors",
+  "start_ns",
+  "end_ns",
+  "duration_ns",
+  "drop_window_total_ns",
+  "drop_window_max_ns",
+  "vectors_with_windows",
+] as const;
+export type CycleRow = (string | number)[];
+
+/**
+ * Everything one run contributes to the batch outputs (all its profiles). Windows and cycles
+ * are kept only for the first runs (--window-runs): they are large.
+ */
 export interface RunOutput {
   run: number;
   rows: RunRow[];
   windows: WindowRow[];
+  cycles: CycleRow[];
   events: number;
 }
 
@@ -31,15 +54,35 @@ export function executeRun(
 ): RunOutput {
   const rows: RunRow[] = [];
   const windows: WindowRow[] = [];
+  const cycles: CycleRow[] = [];
   let events = 0;
   for (const profile of profiles) {
     const res = runScenario(prep, { profile, seed });
     rows.push(runRow({ run, ...res }));
     events += res.record.events;
     if (withWindows) {
-      for (const w of res.windows)
+      for (const w of res.windows) {
         windows.push([run, seed, profile, w.vector, w.start, w.end, w.cause]);
+      }
+      for (const c of cycleSummaries(res.record.cycles, res.windows)) {
+        cycles.push([
+          run,
+          seed,
+          profile,
+          c.cycle,
+          c.kind,
+          c.vector,
+          c.active,
+          c.nrVectors,
+          c.start,
+          c.end,
+          c.end - c.start,
+          c.dropWindowTotal,
+          c.dropWindowMax,
+          c.vectorsWithWindows,
+        ]);
+      }
     }
   }
-  return { run, rows, windows, events };
+  return { run, rows, windows, cycles, events };
 }

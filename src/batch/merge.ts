@@ -4,7 +4,7 @@ import { parse } from "csv-parse/sync";
 import { RUN_COLUMNS } from "../analysis/run-row.js";
 import { InputError } from "../scenario/errors.js";
 import { summaryInputOf } from "./batch.js";
-import { WINDOW_COLUMNS } from "./execute.js";
+import { CYCLE_COLUMNS, WINDOW_COLUMNS } from "./execute.js";
 import { writeCsvAtomic, writeFileAtomic } from "./files.js";
 import { PAIRED_COLUMNS, pairedSummary, SUMMARY_COLUMNS, summarize } from "./summary.js";
 
@@ -86,9 +86,16 @@ export async function mergeBatches(
   const windowsHeader = WINDOW_COLUMNS.join(",");
   const runLines = ranges.flatMap((r) => linesByRun(join(r.dir, "runs.csv"), runsHeader));
   const windowLines = ranges.flatMap((r) => linesByRun(join(r.dir, "windows.csv"), windowsHeader));
+  const cyclesHeader = CYCLE_COLUMNS.join(",");
+  const cycleLines = ranges.flatMap((r) => linesByRun(join(r.dir, "cycles.csv"), cyclesHeader));
   const byRun = (a: { run: number }, b: { run: number }) => a.run - b.run;
   runLines.sort(byRun);
   windowLines.sort(byRun);
+  cycleLines.sort(byRun);
+  writeFileAtomic(
+    join(out, "cycles.csv"),
+    `${[cyclesHeader, ...cycleLines.map((x) => x.line)].join("\n")}\n`,
+  );
   writeFileAtomic(
     join(out, "runs.csv"),
     `${[runsHeader, ...runLines.map((x) => x.line)].join("\n")}\n`,

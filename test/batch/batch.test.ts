@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { RUN_COLUMNS } from "../../src/analysis/run-row.js";
 import { CLI, cli, tempDir } from "../cli/helpers.js";
 
-const FILES = ["runs.csv", "windows.csv", "summary.csv", "paired.csv"];
+const FILES = ["runs.csv", "windows.csv", "cycles.csv", "summary.csv", "paired.csv"];
 
 function read(dir: string, f: string): string {
   return readFileSync(join(dir, f), "utf8");
