@@ -42,6 +42,10 @@ program
   )
   .option("--json", "one JSON object: the runs.csv row of this run")
   .option("--log", "a time-ordered log of what each layer did, naming the real functions")
+  .option(
+    "--trace <file.json>",
+    "also write a Chrome Trace Event / Perfetto timeline of the run (ui.perfetto.dev)",
+  )
   .action((o) => out(runCommand(o)));
 
 program

@@ -1,9 +1,11 @@
 import { runRow } from "../analysis/run-row.js";
+import { writeFileAtomic } from "../batch/files.js";
 import { MemoryTrace } from "../engine/index.js";
 import { PROFILE_NAMES, type ProfileName } from "../model/profiles.js";
 import { InputError } from "../scenario/errors.js";
 import { resolveScenario } from "../scenario/load.js";
 import { prepareScenario, runScenario } from "../scenario/runner.js";
+import { perfettoTrace } from "../trace/perfetto.js";
 import { logLine, summaryText } from "./format.js";
 
 export interface RunCommandOptions {
@@ -15,6 +17,7 @@ export interface RunCommandOptions {
   set: string[];
   json?: boolean;
   log?: boolean;
+  trace?: string;
 }
 
 export function parseProfile(p: string | undefined): ProfileName | undefined {
@@ -45,11 +48,21 @@ export function runCommand(o: RunCommandOptions): string {
     sets: o.set,
   });
   const prep = prepareScenario(resolved.scenario);
-  const trace = o.log ? new MemoryTrace() : null;
-  const res = runScenario(prep, { profile, seed, trace });
+  const trace = o.log || o.trace !== undefined ? new MemoryTrace() : null;
+  const res = runScenario(prep, { profile, seed, trace, recordInterrupts: o.trace !== undefined });
   const row = runRow({ run: 0, ...res });
+  if (o.trace !== undefined) {
+    const json = JSON.stringify(perfettoTrace(res.record, res.windows, trace!.records));
+    try {
+      writeFileAtomic(o.trace, `${json}\n`);
+    } catch (e) {
+      throw new InputError(
+        `--trace: cannot write ${o.trace}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      );
+    }
+  }
   if (o.json) return `${JSON.stringify(row)}\n`;
-  if (trace !== null) return `${trace.records.map(logLine).join("\n")}\n`;
+  if (o.log) return `${trace!.records.map(logLine).join("\n")}\n`;
   const vectors = new Set(res.windows.map((w) => w.vector)).size;
   return summaryText(resolved.label, row, resolved.scenario.duration, vectors);
 }

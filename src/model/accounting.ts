@@ -73,6 +73,8 @@ export class InterruptAccounting {
   /** Set when the run asked for per-interrupt logs (tests, traces). */
   readonly drops: DropRecord[] | null;
   readonly deliveries: DeliveryRecord[] | null;
+  /** Times at which an interrupt merged into a pending bit, per vector (when recording). */
+  readonly coalesces: Array<{ vector: number; at: Time }> | null;
   /** Guest-side listeners: interrupt handlers, stalling sources. */
   readonly bus = new IrqBus();
 
@@ -86,6 +88,7 @@ export class InterruptAccounting {
     this.dropped = new Float64Array(vectors * CAUSES);
     this.drops = recordInterrupts ? [] : null;
     this.deliveries = recordInterrupts ? [] : null;
+    this.coalesces = recordInterrupts ? [] : null;
   }
 
   raise(v: number): void {
@@ -99,8 +102,9 @@ export class InterruptAccounting {
     this.bus.emitDelivered(v, at);
   }
 
-  coalesce(v: number): void {
+  coalesce(v: number, at: Time): void {
     this.coalesced[v]!++;
+    if (this.coalesces !== null) this.coalesces.push({ vector: v, at });
   }
 
   drop(v: number, cause: number, raisedAt: Time, at: Time): void {

@@ -57,6 +57,7 @@ export interface RunRecord {
   pbaSurvivesDisable: boolean;
   drops: DropRecord[] | null;
   deliveries: DeliveryRecord[] | null;
+  coalesces: Array<{ vector: number; at: Time }> | null;
 }
 
 function emptyCauses(): Record<DropCause, number> {
@@ -146,5 +147,6 @@ export function collectRecord(m: Machine, seed: number | string): RunRecord {
     pbaSurvivesDisable: m.params.device.pbaSurvivesDisable,
     drops: a.drops,
     deliveries: a.deliveries,
+    coalesces: a.coalesces,
   };
 }

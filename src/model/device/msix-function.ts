@@ -58,7 +58,7 @@ export class MsixFunction {
       this.acct.drop(v, Cause.MSIX_DISABLED, now, now);
     } else if (this.functionMask || this.entryMask[v] === 1) {
       if (this.pba[v] === 1) {
-        this.acct.coalesce(v);
+        this.acct.coalesce(v, now);
       } else {
         this.pba[v] = 1;
         this.pbaRaisedAt[v] = now;

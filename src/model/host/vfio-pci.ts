@@ -53,6 +53,12 @@ export class VfioPci implements EventfdSink {
 
   /** VFIO_DEVICE_SET_IRQS for VFIO_PCI_MSIX_IRQ_INDEX (vfio_pci_set_msi_trigger). */
   *ioctl_set_irqs(req: SetIrqs): Step<number> {
+    const r = yield* this.vfio_pci_set_msi_trigger(req);
+    this.cpu.log("VFIO_DEVICE_SET_IRQS returns", { ret: r });
+    return r;
+  }
+
+  private *vfio_pci_set_msi_trigger(req: SetIrqs): Step<number> {
     if (req.start < 0 || req.start + req.count > this.device.tableSize) return EINVAL;
     yield* this.cpu.spend(this.params.host.cost.ioctl);
     this.cpu.log("VFIO_DEVICE_SET_IRQS", {

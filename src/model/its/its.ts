@@ -61,8 +61,6 @@ export class Its implements MsiWriteSink {
   private waiters: Array<{ target: number; signal: Signal<void> }> = [];
   private slotWaiters: Array<Signal<void>> = [];
   private readonly completeFn = (cmd: ItsCommand): void => this.complete(cmd);
-  /** Called when a command takes effect (for traces and counts). */
-  onExecuted: ((cmd: ItsCommand) => void) | null = null;
 
   constructor(
     private readonly sim: Simulation,
@@ -88,6 +86,13 @@ export class Its implements MsiWriteSink {
     if (!this.hasFreeSlot()) throw new Error("ITS command queue overflow");
     this.queue.push(cmd);
     this.cwriter++;
+    const tr = this.sim.trace;
+    if (tr !== null)
+      tr.record(this.sim.now, "its", "post", {
+        op: cmd.op,
+        cwriter: this.cwriter,
+        ...(cmd.background ? { background: true } : {}),
+      });
     if (!this.busy) this.startNext();
     return this.cwriter;
   }
@@ -143,7 +148,16 @@ export class Its implements MsiWriteSink {
     }
     this.execute(cmd);
     this.creadr++;
-    this.onExecuted?.(cmd);
+    const tr = this.sim.trace;
+    if (tr !== null) {
+      tr.record(this.sim.now, "its", "complete", {
+        op: cmd.op,
+        ...(cmd.deviceId !== undefined ? { dev: `0x${cmd.deviceId.toString(16)}` } : {}),
+        ...(cmd.eventId !== undefined ? { event: cmd.eventId } : {}),
+        ...(cmd.background ? { background: true } : {}),
+        creadr: this.creadr,
+      });
+    }
     if (this.waiters.length > 0) {
       const still = [];
       for (const w of this.waiters) {

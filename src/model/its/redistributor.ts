@@ -42,7 +42,7 @@ export class Redistributor {
   setPending(lpi: number, vector: number, raisedAt: Time): void {
     const i = this.slot(lpi);
     if (this.pending[i] === 1) {
-      this.acct.coalesce(vector);
+      this.acct.coalesce(vector, this.sim.now);
       return;
     }
     this.pending[i] = 1;

@@ -56,7 +56,7 @@ export class MsixEmulation {
     if (this.used[v] === 0) {
       this.acct.drop(v, Cause.GUEST_VECTOR_UNUSED, raisedAt, this.sim.now);
     } else if (this.isMasked(v)) {
-      if (this.pba[v] === 1) this.acct.coalesce(v);
+      if (this.pba[v] === 1) this.acct.coalesce(v, this.sim.now);
       else {
         this.pba[v] = 1;
         this.pbaRaisedAt[v] = raisedAt;
