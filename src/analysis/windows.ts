@@ -109,9 +109,7 @@ function vectorWindows(inp: WindowInputs, v: number): { drop: Window[]; defer: W
   );
 
   // Device-level changes, for resolving a masked (pending) interrupt.
-  const deviceChanges = [...new Set([...enable.times, ...fmask.times, ...mask.times])].sort(
-    (a, b) => a - b,
-  );
+  const deviceChanges = mergeSorted([enable.times, fmask.times, mask.times, pbaClear.times]);
   const deliverableAt = (t: Time): boolean =>
     at(enable, t, 0) === 1 && at(fmask, t, 0) === 0 && at(mask, t, 1) === 0;
 
@@ -175,8 +173,18 @@ function vectorWindows(inp: WindowInputs, v: number): { drop: Window[]; defer: W
     if (at(enable, t, 0) === 0) return { kind: DROP, cause: Cause.MSIX_DISABLED };
     if (deliverableAt(t)) return fromSend(t, false);
     // Pending in the PBA until the vector is deliverable again, unless the bits are cleared.
-    let i = lastAtOrBefore(deviceChanges, t) + 1;
-    for (; i < deviceChanges.length; i++) {
+    // Every clear is itself a device change, so the outcome is the same for every t before the
+    // same next change: remember it by that change's index.
+    const first = lastAtOrBefore(deviceChanges, t) + 1;
+    const known = pendingFate.get(first);
+    if (known !== undefined) return known;
+    const f = resolvePending(t, first);
+    pendingFate.set(first, f);
+    return f;
+  };
+
+  const resolvePending = (t: Time, first: number): Fate => {
+    for (let i = first; i < deviceChanges.length; i++) {
       const c = deviceChanges[i]!;
       if (c > inp.end) break;
       if (markIn(pbaClear, t, c)) return { kind: DROP, cause: Cause.MSIX_DISABLED };
@@ -185,26 +193,39 @@ function vectorWindows(inp: WindowInputs, v: number): { drop: Window[]; defer: W
     if (markIn(pbaClear, t, inp.end)) return { kind: DROP, cause: Cause.MSIX_DISABLED };
     return { kind: PENDING };
   };
+  const pendingFate = new Map<number, Fate>();
 
-  // Candidate breakpoints: every change time c of a track the fate reads, and c - L.
-  const changeTimes: number[] = [
-    ...enable.times,
-    ...fmask.times,
-    ...mask.times,
-    ...xlate.times,
-    ...guest.times,
-    ...pbaClear.times,
-    ...qemuPbaClear.times,
-  ];
-  for (const lt of lpiTracks.values()) {
-    changeTimes.push(...lt.enabled.times, ...lt.discard.times, ...lt.host.times);
+  // Only instants at which the guest expects delivery matter: find those intervals first.
+  const expected = intervalsWhere(guest, GuestView.UNMASKED, GuestView.UNUSED, inp.end);
+  if (expected.length === 0) return { drop: [], defer: [] };
+
+  // Candidate breakpoints: every change time c of a track the fate reads, and c - L, kept when
+  // inside an expected interval; plus the intervals' own ends.
+  const tracks: StepFunction[] = [enable, fmask, mask, xlate, pbaClear, qemuPbaClear, guest];
+  for (const lt of lpiTracks.values()) tracks.push(lt.enabled, lt.discard, lt.host);
+  let n = 0;
+  for (const f of tracks) n += 2 * f.times.length;
+  const cand = new Float64Array(n + 2 * expected.length);
+  let k = 0;
+  for (const f of tracks) {
+    for (const c of f.times) {
+      cand[k++] = c;
+      cand[k++] = c - L;
+    }
   }
-  const points = new Set<number>([0]);
-  for (const c of changeTimes) {
-    if (c < inp.end) points.add(c);
-    if (c - L >= 0 && c - L < inp.end) points.add(c - L);
+  for (const [a, b] of expected) {
+    cand[k++] = a;
+    cand[k++] = b;
   }
-  const sorted = [...points].sort((a, b) => a - b);
+  cand.sort();
+  const sorted: number[] = [];
+  let iv = 0;
+  for (let i = 0; i < cand.length; i++) {
+    const t = cand[i]!;
+    if (t < 0 || t > inp.end || (sorted.length > 0 && sorted[sorted.length - 1] === t)) continue;
+    while (iv < expected.length && expected[iv]![1] < t) iv++;
+    if (iv < expected.length && expected[iv]![0] <= t) sorted.push(t);
+  }
 
   const drop: Window[] = [];
   const defer: Window[] = [];
@@ -236,6 +257,34 @@ function vectorWindows(inp: WindowInputs, v: number): { drop: Window[]; defer: W
   close(inp.end);
   closeDefer(inp.end);
   return { drop, defer };
+}
+
+/** The intervals [a, b) (clipped to `end`, inclusive of `end` as a closing point) where f == value. */
+function intervalsWhere(f: StepFunction, value: number, initial: number, end: Time): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  let cur = initial;
+  let since = 0;
+  for (let i = 0; i < f.times.length; i++) {
+    const t = f.times[i]!;
+    const v = f.values[i]!;
+    if (v === cur) continue;
+    if (cur === value && t > since) out.push([since, Math.min(t, end)]);
+    cur = v;
+    since = t;
+  }
+  if (cur === value && since < end) out.push([since, end]);
+  return out.filter(([a, b]) => b > a);
+}
+
+/** Sorted union (without repeats) of sorted arrays. */
+function mergeSorted(lists: ReadonlyArray<readonly number[]>): number[] {
+  const all = new Float64Array(lists.reduce((s, l) => s + l.length, 0));
+  let k = 0;
+  for (const l of lists) for (const x of l) all[k++] = x;
+  all.sort();
+  const out: number[] = [];
+  for (let i = 0; i < all.length; i++) if (i === 0 || all[i] !== all[i - 1]) out.push(all[i]!);
+  return out;
 }
 
 /** First time after t at which the LPI becomes enabled, or Infinity. */

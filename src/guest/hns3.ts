@@ -211,7 +211,7 @@ export class Hns3Driver {
   // --- steps ---
 
   private *doLoad(): Step {
-    this.cpu.log("hclge_init_msi", { num_msi: this.layout.numMsi });
+    if (this.cpu.on) this.cpu.log("hclge_init_msi", { num_msi: this.layout.numMsi });
     yield* this.m.guest.enable(this.layout.numMsi);
     yield* this.m.guest.unmask(this.layout.misc); // hclge_misc_irq_init
     this.m.gates.get("loaded").set(true);
@@ -223,7 +223,7 @@ export class Hns3Driver {
 
   private *doUp(): Step {
     if (!this.loaded || this.nicUp) return;
-    this.cpu.log("hns3_nic_net_up", { queues: this.layout.tqp.length });
+    if (this.cpu.on) this.cpu.log("hns3_nic_net_up", { queues: this.layout.tqp.length });
     yield* this.m.guest.unmask(this.layout.tqp);
     this.m.gates.get("nic").set(true);
     this.nicUp = true;
@@ -246,14 +246,14 @@ export class Hns3Driver {
   private *roceInit(): Step<boolean> {
     if (!this.loaded) return false;
     const l = this.layout;
-    this.cpu.log("hns_roce_init", { base_vector: l.roceBase, vectors: this.p.roceVectors });
+    if (this.cpu.on) this.cpu.log("hns_roce_init", { base_vector: l.roceBase, vectors: this.p.roceVectors });
     yield* this.m.guest.unmask([l.abnormal, ...l.ceqs, l.aeq]);
     this.m.gates.get("roce").set(true);
     for (let i = 0; i < this.p.roceMailboxes; i++) {
       const ok = yield* this.roceMailbox.request(`init-${i}`, this.p.roceMailboxTimeout);
       if (!ok) {
         this.roceFailed = true;
-        this.cpu.log("RoCE init failed", { mailbox: i });
+        if (this.cpu.on) this.cpu.log("RoCE init failed", { mailbox: i });
         return false;
       }
     }
@@ -281,7 +281,7 @@ export class Hns3Driver {
     this.resetting = true;
     for (;;) {
       this.resetAttempts++;
-      this.cpu.log("hclge_reset", {
+      if (this.cpu.on) this.cpu.log("hclge_reset", {
         reason,
         attempt: this.resetAttempts,
         reset_fail_cnt: this.failCnt,
@@ -303,7 +303,7 @@ export class Hns3Driver {
       }
       this.rstFail = true;
       this.link.stop();
-      this.cpu.log("HCLGE_STATE_RST_FAIL", { attempts: this.resetAttempts });
+      if (this.cpu.on) this.cpu.log("HCLGE_STATE_RST_FAIL", { attempts: this.resetAttempts });
       break;
     }
     this.resetting = false;
@@ -312,7 +312,7 @@ export class Hns3Driver {
   private *doFlr(): Step {
     this.resetAttempts++;
     this.resetting = true;
-    this.cpu.log("FLR", { function: this.p.function, msi_reinit: this.msiReinitOnFlr });
+    if (this.cpu.on) this.cpu.log("FLR", { function: this.p.function, msi_reinit: this.msiReinitOnFlr });
     const wasLoaded = this.loaded;
     if (wasLoaded) {
       yield* this.roceUninit();
@@ -338,7 +338,7 @@ export class Hns3Driver {
       for (let i = 0; i < this.p.vfInitMailboxes; i++) {
         if (!(yield* this.vfMailbox.request(`init-${i}`, this.p.vfMailboxTimeout))) {
           this.nicDead = true;
-          this.cpu.log("fail to rebuild", { step: "NIC INIT", mailbox: i });
+          if (this.cpu.on) this.cpu.log("fail to rebuild", { step: "NIC INIT", mailbox: i });
           return;
         }
       }
@@ -348,7 +348,7 @@ export class Hns3Driver {
       // PF: RoCE INIT comes before NIC UP; its failure returns before the NIC is up.
       if (!(yield* this.roceInit())) {
         this.nicDead = true;
-        this.cpu.log("fail to rebuild", { step: "RoCE INIT" });
+        if (this.cpu.on) this.cpu.log("fail to rebuild", { step: "RoCE INIT" });
         return;
       }
       yield* this.doUp();
@@ -374,7 +374,7 @@ export class Hns3Driver {
    */
   private queueStalled(v: number, at: Time): void {
     if (!this.layout.tqp.includes(v)) return;
-    this.cpu.log("queue stalled", { vector: v });
+    if (this.cpu.on) this.cpu.log("queue stalled", { vector: v });
     const check = (): void => {
       const src = this.m.sources.find((s) => s.vector === v && s.napi);
       const carrier = this.link.guestUp;
@@ -388,7 +388,7 @@ export class Hns3Driver {
       ) {
         this.txTimeouts++;
         this.resetRequested = true;
-        this.cpu.log("hns3_tx_timeout", { vector: v });
+        if (this.cpu.on) this.cpu.log("hns3_tx_timeout", { vector: v });
         this.m.spawn(this.reset("tx-timeout"), "reset");
       }
     };

@@ -84,7 +84,7 @@ export class LinkMonitor {
   private firmwareLinkUp(): void {
     if (this.firmwareUp) return;
     this.firmwareUp = true;
-    this.cpu.log("firmware link up", { mode: this.mode });
+    if (this.cpu.on) this.cpu.log("firmware link up", { mode: this.mode });
     if (this.mode === "poll" || this.mode === "push") {
       this.unreadEvents.push(this.sim.now);
       this.device.raise(this.miscVector);
@@ -129,7 +129,7 @@ export class LinkMonitor {
     if (up && !this.guestUp) {
       this.guestUp = true;
       this.upAt = this.sim.now;
-      this.cpu.log("link up", { mode: this.mode });
+      if (this.cpu.on) this.cpu.log("link up", { mode: this.mode });
     }
   }
 

@@ -15,11 +15,16 @@ export type Step<T = void> = ProcessBody<T>;
  * parameter; spend() draws it from the layer's own random stream.
  */
 export class Cpu {
+  /** Tracing is on: callers guard log() with it so that no fields object is built otherwise. */
+  readonly on: boolean;
+
   constructor(
     readonly sim: Simulation,
     readonly component: string,
     private readonly rng: RandomStream,
-  ) {}
+  ) {
+    this.on = sim.trace !== null;
+  }
 
   *spend(cost: Distribution): Step {
     const ns = cost.sample(this.rng);

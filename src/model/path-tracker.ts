@@ -20,9 +20,11 @@ export class PathTracker implements MessageObserver, TableObserver {
     this.update(v);
   }
 
-  tablesChanged(): void {
-    for (let v = 0; v < this.device.tableSize; v++) {
-      if (this.device.eventId[v]! >= 0) this.update(v);
+  tablesChanged(deviceId: number, eventId: number): void {
+    if (deviceId !== this.device.deviceId) return;
+    const ids = this.device.eventId;
+    for (let v = 0; v < ids.length; v++) {
+      if (ids[v]! >= 0 && (eventId < 0 || ids[v] === eventId)) this.update(v);
     }
   }
 

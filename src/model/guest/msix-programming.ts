@@ -26,7 +26,7 @@ export class GuestMsix {
    */
   *enable(nvec = this.tableSize): Step {
     this.checkVectors([nvec - 1]);
-    this.cpu.log("guest msix_capability_init", { nvec });
+    if (this.cpu.on) this.cpu.log("guest msix_capability_init", { nvec });
     yield* this.qemu.writeMsixControl(true, true);
     for (let v = 0; v < nvec; v++) yield* this.qemu.writeMsixEntryMask(v, true);
     this.programmed = nvec;
@@ -55,7 +55,7 @@ export class GuestMsix {
 
   /** pci_msix_shutdown in the guest: mask every programmed entry, clear Enable. */
   *disable(): Step {
-    this.cpu.log("guest pci_msix_shutdown", {});
+    if (this.cpu.on) this.cpu.log("guest pci_msix_shutdown", {});
     for (let v = 0; v < this.programmed; v++) yield* this.qemu.writeMsixEntryMask(v, true);
     this.unmasked.clear();
     yield* this.qemu.writeMsixControl(false, false);
@@ -66,7 +66,7 @@ export class GuestMsix {
    * then clear MaskAll (one release and one use per unmasked vector at QEMU).
    */
   *restore(): Step {
-    this.cpu.log("guest pci_restore_msix_state", { unmasked: this.unmasked.size });
+    if (this.cpu.on) this.cpu.log("guest pci_restore_msix_state", { unmasked: this.unmasked.size });
     yield* this.qemu.writeMsixControl(true, true);
     for (let v = 0; v < this.programmed; v++) {
       yield* this.qemu.writeMsixEntryMask(v, !this.unmasked.has(v));
@@ -80,7 +80,7 @@ export class GuestMsix {
    * (pcie_flr) and restores its saved MSI-X state.
    */
   *flr(): Step {
-    this.cpu.log("guest FLR", {});
+    if (this.cpu.on) this.cpu.log("guest FLR", {});
     yield* this.cpu.spend(this.params.qemu.trap);
     yield* this.host.pci_try_reset_function();
     yield* this.cpu.spend(this.params.guest.flrWait);

@@ -41,7 +41,7 @@ export class Genirq implements LpiHandler {
     yield* this.cpu.spend(this.params.host.cost.requestIrq);
     if (!irq.activated) yield* this.pciMsi.msi_domain_activate(irq);
     this.setAction(irq, route);
-    this.cpu.log("request_irq", { virq: irq.virq, index: irq.index, to: routeName(route) });
+    if (this.cpu.on) this.cpu.log("request_irq", { virq: irq.virq, index: irq.index, to: routeName(route) });
     // irq_startup -> pci_irq_startup_msix: unmask the parent (ITS LPI) first, then the entry.
     yield* this.itsDriver.lpi_update_config(irq.its, true, "irq_startup");
     yield* this.pciMsi.maskEntry(irq, false);
@@ -50,7 +50,7 @@ export class Genirq implements LpiHandler {
   /** __free_irq of the last action: unlink, irq_shutdown, synchronize_irq, deactivate. */
   *free_irq(irq: HostIrq): Step {
     this.setAction(irq, null);
-    this.cpu.log("free_irq", { virq: irq.virq, index: irq.index });
+    if (this.cpu.on) this.cpu.log("free_irq", { virq: irq.virq, index: irq.index });
     // irq_shutdown -> pci_irq_shutdown_msix: mask the entry, then the parent.
     yield* this.pciMsi.maskEntry(irq, true);
     yield* this.itsDriver.lpi_update_config(irq.its, false, "irq_shutdown");

@@ -84,7 +84,7 @@ export class ItsDriver {
     const existing = this.devices.get(deviceId);
     if (existing !== undefined) {
       existing.shared = true;
-      this.cpu.log("its_msi_prepare", { dev: hex(deviceId), nvec, reused: true, shared: true });
+      if (this.cpu.on) this.cpu.log("its_msi_prepare", { dev: hex(deviceId), nvec, reused: true, shared: true });
       return existing;
     }
     return yield* this.its_create_device(deviceId, n);
@@ -102,7 +102,7 @@ export class ItsDriver {
       shared: false,
     };
     this.devices.set(deviceId, dev);
-    this.cpu.log("its_create_device", {
+    if (this.cpu.on) this.cpu.log("its_create_device", {
       dev: hex(deviceId),
       nr_ites: dev.nrIte,
       lpi_base: dev.lpiBase,
@@ -119,7 +119,7 @@ export class ItsDriver {
   its_alloc_device_irq(dev: ItsDriverDevice): ItsEvent | typeof ENOSPC {
     const eventId = dev.used.indexOf(0);
     if (eventId < 0) {
-      this.cpu.log("its_alloc_device_irq", { dev: hex(dev.deviceId), err: "-ENOSPC" });
+      if (this.cpu.on) this.cpu.log("its_alloc_device_irq", { dev: hex(dev.deviceId), err: "-ENOSPC" });
       return ENOSPC;
     }
     dev.used[eventId] = 1;
@@ -192,7 +192,7 @@ export class ItsDriver {
     if (this.params.its.directLpi) {
       yield* this.cpu.spend(this.params.host.cost.directLpiInv);
       this.rd.invalidate(ev.lpi);
-      this.cpu.log(enable ? "lpi-enable" : "lpi-disable", { lpi: ev.lpi, via: "GICR_INVLPIR", fn });
+      if (this.cpu.on) this.cpu.log(enable ? "lpi-enable" : "lpi-disable", { lpi: ev.lpi, via: "GICR_INVLPIR", fn });
     } else {
       yield* this.send(
         { op: "INV", deviceId: ev.dev.deviceId, eventId: ev.eventId, lpi: ev.lpi },
@@ -220,12 +220,12 @@ export class ItsDriver {
       ))
     ) {
       this.counts.notDraining++;
-      this.cpu.log("ITS queue not draining", { cmd: cmd.op, fn });
+      if (this.cpu.on) this.cpu.log("ITS queue not draining", { cmd: cmd.op, fn });
       return false;
     }
     this.its.post(cmd);
     this.count(cmd);
-    this.cpu.log(cmd.op, { ...describe(cmd), fn });
+    if (this.cpu.on) this.cpu.log(cmd.op, { ...describe(cmd), fn });
     if (withSync && this.its.hasFreeSlot()) {
       const sync: ItsCommand = { op: "SYNC", collection: cmd.collection ?? 0 };
       this.its.post(sync);
@@ -235,7 +235,7 @@ export class ItsDriver {
     const done = () => this.its.creadr >= target;
     if (!(yield* this.waitPolled(done, () => this.its.whenCompleted(target), poll, budget))) {
       this.counts.timeouts++;
-      this.cpu.log("ITS queue timeout", { cmd: cmd.op, fn });
+      if (this.cpu.on) this.cpu.log("ITS queue timeout", { cmd: cmd.op, fn });
       return false;
     }
     return true;

@@ -86,7 +86,7 @@ export class PciMsi {
     const cost = this.params.host.cost;
     this.device.writeControl(true, true);
     this.msixEnabled = true;
-    this.cpu.log("msix_capability_init", { nvec, control: "Enable|MaskAll" });
+    if (this.cpu.on) this.cpu.log("msix_capability_init", { nvec, control: "Enable|MaskAll" });
     yield* this.cpu.spend(cost.capabilityInit);
     const dev = yield* this.prepareForAllocation(nvec);
     for (let index = 0; index < nvec; index++) {
@@ -101,7 +101,7 @@ export class PciMsi {
     for (let v = 0; v < this.device.tableSize; v++) this.device.writeEntryMask(v, true);
     yield* this.cpu.spend(cost.entryWrite);
     this.device.writeControl(true, false);
-    this.cpu.log("msix_capability_init done", { nvec, control: "Enable" });
+    if (this.cpu.on) this.cpu.log("msix_capability_init done", { nvec, control: "Enable" });
     return nvec;
   }
 
@@ -115,7 +115,7 @@ export class PciMsi {
     const dev = yield* this.prepareForAllocation(1);
     const r = yield* this.allocAndActivate(dev, index);
     if (r < 0) return r;
-    this.cpu.log("pci_msix_alloc_irq_at", { index, virq: this.irqs[index]!.virq });
+    if (this.cpu.on) this.cpu.log("pci_msix_alloc_irq_at", { index, virq: this.irqs[index]!.virq });
     return this.irqs[index]!;
   }
 
@@ -131,7 +131,7 @@ export class PciMsi {
     yield* this.cpu.spend(cost.msixShutdown);
     this.device.writeControl(false, false);
     this.msixEnabled = false;
-    this.cpu.log("pci_msix_shutdown", { control: "0", intx: "on" });
+    if (this.cpu.on) this.cpu.log("pci_msix_shutdown", { control: "0", intx: "on" });
     for (const irq of irqs) {
       if (irq.activated) yield* this.msi_domain_deactivate(irq);
       yield* this.cpu.spend(cost.msiFree);

@@ -54,14 +54,14 @@ export class VfioPci implements EventfdSink {
   /** VFIO_DEVICE_SET_IRQS for VFIO_PCI_MSIX_IRQ_INDEX (vfio_pci_set_msi_trigger). */
   *ioctl_set_irqs(req: SetIrqs): Step<number> {
     const r = yield* this.vfio_pci_set_msi_trigger(req);
-    this.cpu.log("VFIO_DEVICE_SET_IRQS returns", { ret: r });
+    if (this.cpu.on) this.cpu.log("VFIO_DEVICE_SET_IRQS returns", { ret: r });
     return r;
   }
 
   private *vfio_pci_set_msi_trigger(req: SetIrqs): Step<number> {
     if (req.start < 0 || req.start + req.count > this.device.tableSize) return EINVAL;
     yield* this.cpu.spend(this.params.host.cost.ioctl);
-    this.cpu.log("VFIO_DEVICE_SET_IRQS", {
+    if (this.cpu.on) this.cpu.log("VFIO_DEVICE_SET_IRQS", {
       start: req.start,
       count: req.count,
       data: req.fds === null ? "NONE" : "EVENTFD",
@@ -80,7 +80,7 @@ export class VfioPci implements EventfdSink {
 
   /** vfio_msi_enable: pci_alloc_irq_vectors(pdev, 1, nvec, PCI_IRQ_MSIX). */
   *vfio_msi_enable(nvec: number): Step<number> {
-    this.cpu.log("vfio_msi_enable", { nvec });
+    if (this.cpu.on) this.cpu.log("vfio_msi_enable", { nvec });
     const got = yield* this.pciMsi.pci_alloc_irq_vectors(1, nvec);
     if (got < 0) return got;
     if (got < nvec) {
@@ -93,7 +93,7 @@ export class VfioPci implements EventfdSink {
 
   /** vfio_msi_disable: every vector's signal off, in ascending order, then pci_free_irq_vectors. */
   *vfio_msi_disable(): Step {
-    this.cpu.log("vfio_msi_disable", { vectors: this.ctx.size });
+    if (this.cpu.on) this.cpu.log("vfio_msi_disable", { vectors: this.ctx.size });
     const indices = [...this.ctx.keys()].sort((a, b) => a - b);
     for (const v of indices) yield* this.vfio_msi_set_vector_signal(v, -1);
     yield* this.pciMsi.pci_free_irq_vectors();
@@ -128,7 +128,7 @@ export class VfioPci implements EventfdSink {
     if (fd === -1) return 0;
     const irq = yield* this.vfio_msi_alloc_irq(v);
     if (typeof irq === "number") {
-      this.cpu.log("vfio_msi_set_vector_signal failed", { vector: v, err: irq });
+      if (this.cpu.on) this.cpu.log("vfio_msi_set_vector_signal failed", { vector: v, err: irq });
       return irq;
     }
     yield* this.pciMsi.rewriteCachedMessage(irq);
@@ -148,7 +148,7 @@ export class VfioPci implements EventfdSink {
 
   /** Host side of a guest-initiated FLR: vfio_exp_config_write -> pci_try_reset_function. */
   *pci_try_reset_function(): Step {
-    this.cpu.log("pci_try_reset_function", {});
+    if (this.cpu.on) this.cpu.log("pci_try_reset_function", {});
     // pci_dev_save_and_disable, then pcie_flr: the function's MSI-X state is reset.
     const saved = this.saveMsixState();
     this.device.reset();
@@ -163,7 +163,7 @@ export class VfioPci implements EventfdSink {
       }
       this.device.writeControl(true, false);
     }
-    this.cpu.log("pci_restore_msix_state", { enabled: saved.enabled });
+    if (this.cpu.on) this.cpu.log("pci_restore_msix_state", { enabled: saved.enabled });
   }
 
   /** vfio_msihandler: signal the vector's eventfd. */

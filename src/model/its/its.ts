@@ -33,9 +33,9 @@ interface ItsDeviceEntry {
   readonly lpiOf: Int32Array;
 }
 
-/** Told after a command changed the translation tables. */
+/** Told after a command changed the translation tables (eventId -1: the whole device). */
 export interface TableObserver {
-  tablesChanged(): void;
+  tablesChanged(deviceId: number, eventId: number): void;
 }
 
 const COMPLETE = defineKind("its", "command-complete");
@@ -185,7 +185,7 @@ export class Its implements MsiWriteSink {
         } else {
           this.devices.delete(cmd.deviceId!);
         }
-        this.observer?.tablesChanged();
+        this.observer?.tablesChanged(cmd.deviceId!, -1);
         return;
       }
       case "MAPTI": {
@@ -195,7 +195,7 @@ export class Its implements MsiWriteSink {
           return;
         }
         dev.lpiOf[cmd.eventId!] = cmd.lpi!;
-        this.observer?.tablesChanged();
+        this.observer?.tablesChanged(cmd.deviceId!, cmd.eventId!);
         return;
       }
       case "DISCARD": {
@@ -207,7 +207,7 @@ export class Its implements MsiWriteSink {
         }
         dev!.lpiOf[cmd.eventId!] = -1;
         this.redistributor.discard(lpi);
-        this.observer?.tablesChanged();
+        this.observer?.tablesChanged(cmd.deviceId!, cmd.eventId!);
         return;
       }
       case "INV":

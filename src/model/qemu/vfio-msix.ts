@@ -60,7 +60,7 @@ export class VfioMsix implements VectorNotifiers, EventfdSink {
   /** vfio_pci_write_config of the MSI-X control word (Enable, Function Mask). */
   *writeMsixControl(enable: boolean, maskAll: boolean): Step {
     yield* this.cpu.spend(this.params.qemu.trap);
-    this.cpu.log("msix_write_config", {
+    if (this.cpu.on) this.cpu.log("msix_write_config", {
       control: [enable ? "Enable" : "", maskAll ? "MaskAll" : ""].filter(Boolean).join("|") || "0",
     });
     const was = this.emu.enable;
@@ -75,7 +75,7 @@ export class VfioMsix implements VectorNotifiers, EventfdSink {
       throw new RangeError(`vector ${v} is beyond the MSI-X table (size ${this.emu.tableSize})`);
     }
     yield* this.cpu.spend(this.params.qemu.trap);
-    this.cpu.log(masked ? "msix mask" : "msix unmask", { vector: v });
+    if (this.cpu.on) this.cpu.log(masked ? "msix mask" : "msix unmask", { vector: v });
     yield* this.emu.writeEntryMask(v, masked);
   }
 
@@ -83,7 +83,7 @@ export class VfioMsix implements VectorNotifiers, EventfdSink {
 
   /** vfio_msix_enable. */
   *vfio_msix_enable(): Step {
-    this.cpu.log("vfio_msix_enable", { nr_vectors: this.nrVectors });
+    if (this.cpu.on) this.cpu.log("vfio_msix_enable", { nr_vectors: this.nrVectors });
     this.msixEnabled = true;
     this.emu.notifiers = this;
     // msix_set_vector_notifiers calls use now for vectors already unmasked; routes are batched.
@@ -130,7 +130,7 @@ export class VfioMsix implements VectorNotifiers, EventfdSink {
       this.nrVectors = nr + 1;
       this.vectorGrowths++;
     }
-    this.cpu.log("vfio_msix_vector_do_use", { nr, resizing, nr_vectors: this.nrVectors });
+    if (this.cpu.on) this.cpu.log("vfio_msix_vector_do_use", { nr, resizing, nr_vectors: this.nrVectors });
     if (this.deferRouting) return;
     if (this.noresize && resizing) {
       const cycle: CycleRecord = {
@@ -142,11 +142,11 @@ export class VfioMsix implements VectorNotifiers, EventfdSink {
         nrVectors: this.nrVectors,
       };
       this.cycles.push(cycle);
-      this.cpu.log("resize cycle start", { nr, active, nr_vectors: this.nrVectors });
+      if (this.cpu.on) this.cpu.log("resize cycle start", { nr, active, nr_vectors: this.nrVectors });
       yield* this.vfio_device_irq_disable();
       yield* this.vfio_enable_vectors();
       cycle.end = this.sim.now;
-      this.cpu.log("resize cycle end", { nr, nr_vectors: this.nrVectors });
+      if (this.cpu.on) this.cpu.log("resize cycle end", { nr, nr_vectors: this.nrVectors });
     } else {
       yield* this.setIrqs({ start: nr, count: 1, fds: [this.fdOf(nr)] });
     }
@@ -155,7 +155,7 @@ export class VfioMsix implements VectorNotifiers, EventfdSink {
   /** vfio_msix_vector_release: the host vector stays; its signal goes to QEMU's own eventfd. */
   *vfio_msix_vector_release(nr: number): Step {
     const vec = this.vectors.get(nr);
-    this.cpu.log("vfio_msix_vector_release", { nr });
+    if (this.cpu.on) this.cpu.log("vfio_msix_vector_release", { nr });
     if (vec !== undefined && vec.virq >= 0) {
       yield* this.setIrqs({ start: nr, count: 1, fds: [HostRoute.QEMU] });
     }
@@ -197,7 +197,7 @@ export class VfioMsix implements VectorNotifiers, EventfdSink {
       nrVectors: 0,
     };
     this.cycles.push(cycle);
-    this.cpu.log("vfio_msix_disable", { nr_vectors: this.nrVectors });
+    if (this.cpu.on) this.cpu.log("vfio_msix_disable", { nr_vectors: this.nrVectors });
     const inUse = [...this.vectors.keys()].sort((a, b) => a - b);
     for (const v of inUse) {
       yield* this.vfio_msix_vector_release(v);
@@ -217,11 +217,11 @@ export class VfioMsix implements VectorNotifiers, EventfdSink {
    * interrupts, then VFIO_DEVICE_RESET, then the emulated MSI-X is reset (msix_reset).
    */
   *vfio_pci_reset(): Step {
-    this.cpu.log("vfio_pci_reset", {});
+    if (this.cpu.on) this.cpu.log("vfio_pci_reset", {});
     if (this.msixEnabled) yield* this.vfio_msix_disable(); // vfio_pci_pre_reset
     yield* this.host.pci_try_reset_function(); // VFIO_DEVICE_RESET
     this.emu.reset();
-    this.cpu.log("vfio_pci_post_reset", {});
+    if (this.cpu.on) this.cpu.log("vfio_pci_post_reset", {});
   }
 
   /** The eventfd a vector's host handler should signal. */
@@ -237,7 +237,7 @@ export class VfioMsix implements VectorNotifiers, EventfdSink {
     yield* this.cpu.spend(this.params.qemu.setIrqsPrepare);
     const r = yield* this.host.ioctl_set_irqs(req);
     if (r !== 0)
-      this.cpu.log("vfio: failed to set irqs", { start: req.start, count: req.count, err: r });
+      if (this.cpu.on) this.cpu.log("vfio: failed to set irqs", { start: req.start, count: req.count, err: r });
   }
 
   private *commitRoutes(): Step {
