@@ -46,8 +46,12 @@ export const ExperimentSchema = z
   })
   .strict()
   .superRefine((e, ctx) => {
-    if ((e.preset === undefined) === (e.scenario === undefined)) {
-      ctx.addIssue({ code: "custom", message: "give exactly one of preset and scenario" });
+    const presets = e.preset !== undefined || e.grid.preset !== undefined;
+    if (presets === (e.scenario !== undefined)) {
+      ctx.addIssue({
+        code: "custom",
+        message: "give exactly one of preset (or a preset grid) and scenario",
+      });
     }
   });
 export type Experiment = z.output<typeof ExperimentSchema>;
@@ -106,13 +110,15 @@ export async function runExperiment(
     o.onPoint?.(point.slug, i, points.length);
     const params = { ...e.params };
     const sets = Object.entries(e.set).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
+    let preset = e.preset;
     for (const [k, v] of Object.entries(point.values)) {
-      if (k.startsWith("set:")) sets.push(`${k.slice(4)}=${JSON.stringify(v)}`);
+      if (k === "preset") preset = String(v);
+      else if (k.startsWith("set:")) sets.push(`${k.slice(4)}=${JSON.stringify(v)}`);
       else params[k] = v;
     }
     const dir = join(o.out, point.slug);
     const source = {
-      preset: e.preset,
+      preset,
       scenarioFile: e.scenario === undefined ? undefined : resolve(dirname(o.file), e.scenario),
       params: Object.entries(params).map(([k, v]) => `${k}=${v}`),
       sets,

@@ -5,13 +5,20 @@ import type { Time } from "./time.js";
 /**
  * SimPy-style processes for scripted control flow. A process is a generator that yields
  * commands; the kernel resumes it when the command completes:
- *   yield sleep(5 * US)                        resumes after 5 us
+ *   yield sleep(5 * US)  or  yield 5 * US      resumes after 5 us
+ *   const r = yield subStep()                  runs another generator as a nested call
  *   const v = yield signal                     resumes when the signal fires, with its value
  *   const r = yield waitFor(signal, 1 * MS)    r.fired says whether it fired or timed out
  *   const v = yield otherProcess               resumes when that process ends, with its result
  * High-rate sources should use plain `schedule` callbacks instead: they allocate nothing.
  */
-export type Command = Sleep | WaitFor<unknown> | Signal<unknown> | Process<unknown>;
+export type Command =
+  | number
+  | Sleep
+  | WaitFor<unknown>
+  | Signal<unknown>
+  | Process<unknown>
+  | Generator<Command, unknown, unknown>;
 // The value sent back into a generator depends on the command it yielded, so it is `any`.
 // biome-ignore lint/suspicious/noExplicitAny: see above
 export type ProcessBody<R = void> = Generator<Command, R, any>;
@@ -89,12 +96,19 @@ export class Process<R = void> {
   interrupted = false;
   private epoch = 0;
   private timer: EventHandle | null = null;
+  /**
+   * The call stack of generators: a yielded generator is pushed and run, and its return value
+   * is sent to the one below. Only the top is resumed, so a step deep in nested calls costs the
+   * same as a shallow one (yield* would walk every level on every resume).
+   */
+  private readonly stack: Array<Generator<Command, unknown, unknown>>;
 
   constructor(
     private readonly sim: Simulation,
-    private readonly body: ProcessBody<R>,
+    body: ProcessBody<R>,
     readonly name = "process",
   ) {
+    this.stack = [body as Generator<Command, unknown, unknown>];
     this.done = new Signal<R | undefined>(sim, `${name}.done`);
     this.wakeAt(sim, 0, Priority.URGENT, this.epoch, undefined, false);
   }
@@ -123,19 +137,58 @@ export class Process<R = void> {
   resumeIfCurrent(w: Wakeup): void {
     if (this.finished || w.epoch !== this.epoch) return;
     this.invalidateWait();
-    let step: IteratorResult<Command, R>;
-    try {
-      step = w.throws ? this.body.throw(w.value) : this.body.next(w.value);
-    } catch (e) {
-      if (e instanceof Interrupt) {
-        this.interrupted = true;
-        this.finish(undefined);
-        return;
+    this.advance(w.value, w.throws);
+  }
+
+  /** @internal The end of a sleep (its timer is cancelled if anything else resumes first). */
+  resumeFromSleep(): void {
+    this.timer = null;
+    this.epoch++;
+    this.advance(undefined, false);
+  }
+
+  /** Runs the top generator until it waits for something; nested calls run in the same step. */
+  private advance(value: unknown, throws: boolean): void {
+    const stack = this.stack;
+    for (;;) {
+      const gen = stack[stack.length - 1]!;
+      let step: IteratorResult<Command, unknown>;
+      try {
+        step = throws ? gen.throw(value) : gen.next(value);
+      } catch (e) {
+        stack.pop();
+        if (stack.length > 0) {
+          value = e;
+          throws = true;
+          continue;
+        }
+        if (e instanceof Interrupt) {
+          this.interrupted = true;
+          this.finish(undefined);
+          return;
+        }
+        throw e;
       }
-      throw e;
+      if (step.done) {
+        stack.pop();
+        if (stack.length === 0) {
+          this.finish(step.value as R);
+          return;
+        }
+        value = step.value;
+        throws = false;
+        continue;
+      }
+      const cmd = step.value;
+      if (isGenerator(cmd)) {
+        stack.push(cmd);
+        value = undefined;
+        throws = false;
+        continue;
+      }
+      this.await(cmd);
+      return;
     }
-    if (step.done) this.finish(step.value);
-    else this.await(step.value);
   }
 
   private invalidateWait(): void {
@@ -154,6 +207,10 @@ export class Process<R = void> {
   private await(cmd: Command): void {
     const sim = this.sim;
     const epoch = this.epoch;
+    if (typeof cmd === "number") {
+      this.sleepFor(cmd);
+      return;
+    }
     if (cmd instanceof Signal) {
       this.awaitSignal(cmd, epoch, false);
       return;
@@ -163,7 +220,7 @@ export class Process<R = void> {
       return;
     }
     if (cmd !== null && typeof cmd === "object" && "sleep" in cmd) {
-      this.timer = this.wakeAt(sim, cmd.sleep, Priority.NORMAL, epoch, undefined, false);
+      this.sleepFor(cmd.sleep);
       return;
     }
     if (cmd !== null && typeof cmd === "object" && "waitFor" in cmd) {
@@ -178,6 +235,11 @@ export class Process<R = void> {
     this.wakeAt(sim, 0, Priority.URGENT, epoch, err, true);
   }
 
+  /** A sleep needs no wakeup object: the process itself is the event's argument. */
+  private sleepFor(ns: Time): void {
+    this.timer = this.sim.schedule(ns, sleepDone, Priority.NORMAL, WAKE, this as Process<unknown>);
+  }
+
   private awaitSignal(signal: Signal<unknown>, epoch: number, asResult: boolean): void {
     if (signal.fired) {
       const v = asResult ? { fired: true, value: signal.value } : signal.value;
@@ -186,6 +248,19 @@ export class Process<R = void> {
       signal.addWaiter(this as Process<unknown>, epoch, asResult);
     }
   }
+}
+
+function sleepDone(p: Process<unknown>): void {
+  p.resumeFromSleep();
+}
+
+function isGenerator(x: unknown): x is Generator<Command, unknown, unknown> {
+  return (
+    x !== null &&
+    typeof x === "object" &&
+    typeof (x as Generator).next === "function" &&
+    typeof (x as Generator).throw === "function"
+  );
 }
 
 /** Starts a process at the current instant. */

@@ -156,12 +156,12 @@ export class Hns3Driver {
 
   /** Driver probe: hclge_init_msi (pci_alloc_irq_vectors) and the misc vector (hclge_misc_irq_init). */
   *load(): Step {
-    yield* this.locked(this.doLoad());
+    yield this.locked(this.doLoad());
   }
 
   /** ifup: the queue vectors are enabled in ascending order (hns3_nic_net_up). */
   *up(): Step {
-    yield* this.locked(this.doUp());
+    yield this.locked(this.doUp());
   }
 
   *down(): Step {
@@ -172,26 +172,26 @@ export class Hns3Driver {
 
   /** modprobe hns_roce_hw_v2: RoCE vectors, then event-mode mailbox commands on the AEQ. */
   *roceLoad(): Step {
-    yield* this.locked(this.roceInit());
+    yield this.locked(this.roceInit());
   }
 
   *roceUnload(): Step {
-    yield* this.locked(this.roceUninit());
+    yield this.locked(this.roceUninit());
   }
 
   /** A function reset (hclge_reset), e.g. asked for by the TX watchdog. */
   *reset(reason = "request"): Step {
-    yield* this.locked(this.resetTask(reason));
+    yield this.locked(this.resetTask(reason));
   }
 
   /** A guest-initiated FLR: reset_prepare, the FLR through the host, reset_done (no retry). */
   *flr(): Step {
-    yield* this.locked(this.doFlr());
+    yield this.locked(this.doFlr());
   }
 
   /** QEMU resets the device under the guest (vfio_pci_reset): the driver's state is gone. */
   *qemuReset(): Step {
-    yield* this.locked(this.doQemuReset());
+    yield this.locked(this.doQemuReset());
   }
 
   outcome(): Hns3Outcome {
@@ -212,8 +212,8 @@ export class Hns3Driver {
 
   private *doLoad(): Step {
     if (this.cpu.on) this.cpu.log("hclge_init_msi", { num_msi: this.layout.numMsi });
-    yield* this.m.guest.enable(this.layout.numMsi);
-    yield* this.m.guest.unmask(this.layout.misc); // hclge_misc_irq_init
+    yield this.m.guest.enable(this.layout.numMsi);
+    yield this.m.guest.unmask(this.layout.misc); // hclge_misc_irq_init
     this.m.gates.get("loaded").set(true);
     this.loaded = true;
     this.everLoaded = true;
@@ -224,7 +224,7 @@ export class Hns3Driver {
   private *doUp(): Step {
     if (!this.loaded || this.nicUp) return;
     if (this.cpu.on) this.cpu.log("hns3_nic_net_up", { queues: this.layout.tqp.length });
-    yield* this.m.guest.unmask(this.layout.tqp);
+    yield this.m.guest.unmask(this.layout.tqp);
     this.m.gates.get("nic").set(true);
     this.nicUp = true;
     this.link.firmwareUpAfter(this.linkUpDelay.sample(this.rng));
@@ -239,18 +239,19 @@ export class Hns3Driver {
   /** NIC UNINIT: the queue vectors are freed (free_irq masks them). */
   private *nicUninit(): Step {
     this.setDown();
-    yield* this.m.guest.mask(this.layout.tqp);
+    yield this.m.guest.mask(this.layout.tqp);
   }
 
   /** hns_roce init: abnormal, the CEQs, then the AEQ last; then event-mode mailboxes. */
   private *roceInit(): Step<boolean> {
     if (!this.loaded) return false;
     const l = this.layout;
-    if (this.cpu.on) this.cpu.log("hns_roce_init", { base_vector: l.roceBase, vectors: this.p.roceVectors });
-    yield* this.m.guest.unmask([l.abnormal, ...l.ceqs, l.aeq]);
+    if (this.cpu.on)
+      this.cpu.log("hns_roce_init", { base_vector: l.roceBase, vectors: this.p.roceVectors });
+    yield this.m.guest.unmask([l.abnormal, ...l.ceqs, l.aeq]);
     this.m.gates.get("roce").set(true);
     for (let i = 0; i < this.p.roceMailboxes; i++) {
-      const ok = yield* this.roceMailbox.request(`init-${i}`, this.p.roceMailboxTimeout);
+      const ok: boolean = yield this.roceMailbox.request(`init-${i}`, this.p.roceMailboxTimeout);
       if (!ok) {
         this.roceFailed = true;
         if (this.cpu.on) this.cpu.log("RoCE init failed", { mailbox: i });
@@ -265,7 +266,7 @@ export class Hns3Driver {
   private *roceUninit(): Step {
     const l = this.layout;
     this.m.gates.get("roce").set(false);
-    if (this.roceUp || this.roceFailed) yield* this.m.guest.mask([l.abnormal, l.aeq, ...l.ceqs]);
+    if (this.roceUp || this.roceFailed) yield this.m.guest.mask([l.abnormal, l.aeq, ...l.ceqs]);
     this.roceUp = false;
   }
 
@@ -281,18 +282,19 @@ export class Hns3Driver {
     this.resetting = true;
     for (;;) {
       this.resetAttempts++;
-      if (this.cpu.on) this.cpu.log("hclge_reset", {
-        reason,
-        attempt: this.resetAttempts,
-        reset_fail_cnt: this.failCnt,
-      });
-      yield* this.roceUninit();
-      yield* this.nicUninit();
+      if (this.cpu.on)
+        this.cpu.log("hclge_reset", {
+          reason,
+          attempt: this.resetAttempts,
+          reset_fail_cnt: this.failCnt,
+        });
+      yield this.roceUninit();
+      yield this.nicUninit();
       yield sleep(this.resetWait.sample(this.rng));
-      const roceOk = yield* this.roceInit();
+      const roceOk: boolean = yield this.roceInit();
       const failed = !roceOk && this.failCnt < this.p.roceFailIgnoredFrom;
       if (!failed) {
-        yield* this.doUp();
+        yield this.doUp();
         this.failCnt = 0;
         break;
       }
@@ -312,14 +314,15 @@ export class Hns3Driver {
   private *doFlr(): Step {
     this.resetAttempts++;
     this.resetting = true;
-    if (this.cpu.on) this.cpu.log("FLR", { function: this.p.function, msi_reinit: this.msiReinitOnFlr });
+    if (this.cpu.on)
+      this.cpu.log("FLR", { function: this.p.function, msi_reinit: this.msiReinitOnFlr });
     const wasLoaded = this.loaded;
     if (wasLoaded) {
-      yield* this.roceUninit();
-      yield* this.nicUninit();
+      yield this.roceUninit();
+      yield this.nicUninit();
     }
-    yield* this.m.guest.flr();
-    if (wasLoaded) yield* this.flrRebuild();
+    yield this.m.guest.flr();
+    if (wasLoaded) yield this.flrRebuild();
     this.resetting = false;
   }
 
@@ -328,30 +331,30 @@ export class Hns3Driver {
     const l = this.layout;
     if (this.msiReinitOnFlr) {
       // hclgevf_reset_hdev -> misc irq uninit, uninit/init MSI, misc irq init.
-      yield* this.m.guest.mask(l.misc);
-      yield* this.m.guest.disable();
-      yield* this.m.guest.enable(l.numMsi);
-      yield* this.m.guest.unmask(l.misc);
+      yield this.m.guest.mask(l.misc);
+      yield this.m.guest.disable();
+      yield this.m.guest.enable(l.numMsi);
+      yield this.m.guest.unmask(l.misc);
     }
     if (this.p.function === "vf") {
       // NIC INIT asks the PF for its resources and configuration (answers on the misc vector).
       for (let i = 0; i < this.p.vfInitMailboxes; i++) {
-        if (!(yield* this.vfMailbox.request(`init-${i}`, this.p.vfMailboxTimeout))) {
+        if (!((yield this.vfMailbox.request(`init-${i}`, this.p.vfMailboxTimeout)) as boolean)) {
           this.nicDead = true;
           if (this.cpu.on) this.cpu.log("fail to rebuild", { step: "NIC INIT", mailbox: i });
           return;
         }
       }
-      yield* this.doUp();
-      yield* this.roceInit();
+      yield this.doUp();
+      yield this.roceInit();
     } else {
       // PF: RoCE INIT comes before NIC UP; its failure returns before the NIC is up.
-      if (!(yield* this.roceInit())) {
+      if (!((yield this.roceInit()) as boolean)) {
         this.nicDead = true;
         if (this.cpu.on) this.cpu.log("fail to rebuild", { step: "RoCE INIT" });
         return;
       }
-      yield* this.doUp();
+      yield this.doUp();
     }
   }
 
@@ -363,7 +366,7 @@ export class Hns3Driver {
     this.loaded = false;
     this.nicUp = false;
     this.roceUp = false;
-    yield* this.m.qemu.vfio_pci_reset();
+    yield this.m.qemu.vfio_pci_reset();
     this.m.guest.forget();
   }
 
@@ -398,7 +401,7 @@ export class Hns3Driver {
   private *locked(body: Step<unknown>): Step {
     yield this.rtnl.acquire();
     try {
-      yield* body;
+      yield body;
     } finally {
       this.rtnl.release();
     }

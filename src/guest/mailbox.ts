@@ -56,7 +56,8 @@ export class Mailbox {
       if (r.fired) return true;
       this.timeouts++;
       this.unread = this.unread.filter((u) => u.done !== done);
-      if (this.cpu.on) this.cpu.log(`${this.name} timeout`, { cmd: what, attempt, vector: this.vector });
+      if (this.cpu.on)
+        this.cpu.log(`${this.name} timeout`, { cmd: what, attempt, vector: this.vector });
     }
     return false;
   }

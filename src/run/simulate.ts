@@ -21,10 +21,10 @@ export interface RunResult {
  *   simulate({ profile: "legacy", seed: 1, until: 50 * MS,
  *     traffic: [{ vectors: "0-15", poisson: { rate: 50_000 } }],
  *     script: function* (m) {
- *       yield* m.guest.enable();
- *       yield* m.guest.unmask(range(0, 16));
+ *       yield m.guest.enable();
+ *       yield m.guest.unmask(range(0, 16));
  *       yield sleep(10 * MS);
- *       yield* m.guest.unmask(range(16, 48));
+ *       yield m.guest.unmask(range(16, 48));
  *     } });
  */
 export function simulate(opts: SimulateOptions): RunResult {

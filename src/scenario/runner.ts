@@ -132,40 +132,40 @@ function* playTimeline(m: Machine, d: Hns3Driver, prep: PreparedScenario): Proce
     const vectors = e.vectors === undefined ? [] : expandVectors(e.vectors, prep.groups);
     switch (e.action) {
       case "msix-enable":
-        yield* m.guest.enable(e.nvec ?? d.layout.numMsi);
+        yield m.guest.enable(e.nvec ?? d.layout.numMsi);
         break;
       case "msix-disable":
-        yield* m.guest.disable();
+        yield m.guest.disable();
         break;
       case "unmask":
-        yield* m.guest.unmask(vectors);
+        yield m.guest.unmask(vectors);
         break;
       case "mask":
-        yield* m.guest.mask(vectors);
+        yield m.guest.mask(vectors);
         break;
       case "hns3-load":
-        yield* d.load();
+        yield d.load();
         break;
       case "hns3-up":
-        yield* d.up();
+        yield d.up();
         break;
       case "hns3-down":
-        yield* d.down();
+        yield d.down();
         break;
       case "roce-load":
-        yield* d.roceLoad();
+        yield d.roceLoad();
         break;
       case "roce-unload":
-        yield* d.roceUnload();
+        yield d.roceUnload();
         break;
       case "reset":
-        yield* d.reset("timeline");
+        yield d.reset("timeline");
         break;
       case "guest-flr":
-        yield* d.flr();
+        yield d.flr();
         break;
       case "qemu-reset":
-        yield* d.qemuReset();
+        yield d.qemuReset();
         break;
       case "link-up":
         d.link.firmwareUpAfter(0);

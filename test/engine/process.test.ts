@@ -195,10 +195,47 @@ describe("processes", () => {
     spawn(
       sim,
       (function* (): ProcessBody {
-        yield 42 as never;
+        yield "soon" as never;
       })(),
     );
     expect(() => sim.run()).toThrow(/not a command/);
+  });
+
+  it("runs yielded generators as nested calls: return values, errors, interrupts", () => {
+    const sim = new Simulation();
+    const log: string[] = [];
+    function* inner(x: number): ProcessBody<number> {
+      yield 10; // a bare number sleeps that many ns
+      if (x < 0) throw new Error(`bad ${x}`);
+      return x * 2;
+    }
+    function* middle(x: number): ProcessBody<number> {
+      const a = (yield inner(x)) as number;
+      const b = (yield inner(a)) as number;
+      return b + 1;
+    }
+    const p = spawn(
+      sim,
+      (function* (): ProcessBody<string> {
+        const r = (yield middle(3)) as number;
+        log.push(`r=${r} at ${sim.now}`);
+        try {
+          yield middle(-1);
+        } catch (e) {
+          log.push(`caught ${(e as Error).message} at ${sim.now}`);
+        }
+        try {
+          yield middle(1); // interrupted while sleeping two calls deep
+        } catch (e) {
+          log.push(`interrupted: ${(e as Interrupt).cause} at ${sim.now}`);
+        }
+        return "ok";
+      })(),
+    );
+    sim.schedule(35, () => p.interrupt("stop"));
+    sim.run();
+    expect(log).toEqual(["r=13 at 20", "caught bad -1 at 30", "interrupted: stop at 35"]);
+    expect(p.done.value).toBe("ok");
   });
 
   it("propagates other errors out of run()", () => {

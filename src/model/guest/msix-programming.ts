@@ -27,10 +27,10 @@ export class GuestMsix {
   *enable(nvec = this.tableSize): Step {
     this.checkVectors([nvec - 1]);
     if (this.cpu.on) this.cpu.log("guest msix_capability_init", { nvec });
-    yield* this.qemu.writeMsixControl(true, true);
-    for (let v = 0; v < nvec; v++) yield* this.qemu.writeMsixEntryMask(v, true);
+    yield this.qemu.writeMsixControl(true, true);
+    for (let v = 0; v < nvec; v++) yield this.qemu.writeMsixEntryMask(v, true);
     this.programmed = nvec;
-    yield* this.qemu.writeMsixControl(true, false);
+    yield this.qemu.writeMsixControl(true, false);
   }
 
   /** Unmask vectors in the given order (request_irq / enable_irq in the guest driver). */
@@ -39,7 +39,7 @@ export class GuestMsix {
     this.checkVectors(list);
     for (const v of list) {
       this.unmasked.add(v);
-      yield* this.qemu.writeMsixEntryMask(v, false);
+      yield this.qemu.writeMsixEntryMask(v, false);
     }
   }
 
@@ -49,16 +49,16 @@ export class GuestMsix {
     this.checkVectors(list);
     for (const v of list) {
       this.unmasked.delete(v);
-      yield* this.qemu.writeMsixEntryMask(v, true);
+      yield this.qemu.writeMsixEntryMask(v, true);
     }
   }
 
   /** pci_msix_shutdown in the guest: mask every programmed entry, clear Enable. */
   *disable(): Step {
     if (this.cpu.on) this.cpu.log("guest pci_msix_shutdown", {});
-    for (let v = 0; v < this.programmed; v++) yield* this.qemu.writeMsixEntryMask(v, true);
+    for (let v = 0; v < this.programmed; v++) yield this.qemu.writeMsixEntryMask(v, true);
     this.unmasked.clear();
-    yield* this.qemu.writeMsixControl(false, false);
+    yield this.qemu.writeMsixControl(false, false);
   }
 
   /**
@@ -67,11 +67,11 @@ export class GuestMsix {
    */
   *restore(): Step {
     if (this.cpu.on) this.cpu.log("guest pci_restore_msix_state", { unmasked: this.unmasked.size });
-    yield* this.qemu.writeMsixControl(true, true);
+    yield this.qemu.writeMsixControl(true, true);
     for (let v = 0; v < this.programmed; v++) {
-      yield* this.qemu.writeMsixEntryMask(v, !this.unmasked.has(v));
+      yield this.qemu.writeMsixEntryMask(v, !this.unmasked.has(v));
     }
-    yield* this.qemu.writeMsixControl(true, false);
+    yield this.qemu.writeMsixControl(true, false);
   }
 
   /**
@@ -81,10 +81,10 @@ export class GuestMsix {
    */
   *flr(): Step {
     if (this.cpu.on) this.cpu.log("guest FLR", {});
-    yield* this.cpu.spend(this.params.qemu.trap);
-    yield* this.host.pci_try_reset_function();
-    yield* this.cpu.spend(this.params.guest.flrWait);
-    yield* this.restore();
+    yield this.cpu.spend(this.params.qemu.trap);
+    yield this.host.pci_try_reset_function();
+    yield this.cpu.spend(this.params.guest.flrWait);
+    yield this.restore();
   }
 
   /** Forget the driver's state after a device reset that the guest did not ask for. */

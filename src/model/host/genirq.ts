@@ -38,13 +38,14 @@ export class Genirq implements LpiHandler {
 
   /** request_irq -> __setup_irq: irq_activate, install the action, irq_startup. */
   *request_irq(irq: HostIrq, route: Route): Step {
-    yield* this.cpu.spend(this.params.host.cost.requestIrq);
-    if (!irq.activated) yield* this.pciMsi.msi_domain_activate(irq);
+    yield this.cpu.spend(this.params.host.cost.requestIrq);
+    if (!irq.activated) yield this.pciMsi.msi_domain_activate(irq);
     this.setAction(irq, route);
-    if (this.cpu.on) this.cpu.log("request_irq", { virq: irq.virq, index: irq.index, to: routeName(route) });
+    if (this.cpu.on)
+      this.cpu.log("request_irq", { virq: irq.virq, index: irq.index, to: routeName(route) });
     // irq_startup -> pci_irq_startup_msix: unmask the parent (ITS LPI) first, then the entry.
-    yield* this.itsDriver.lpi_update_config(irq.its, true, "irq_startup");
-    yield* this.pciMsi.maskEntry(irq, false);
+    yield this.itsDriver.lpi_update_config(irq.its, true, "irq_startup");
+    yield this.pciMsi.maskEntry(irq, false);
   }
 
   /** __free_irq of the last action: unlink, irq_shutdown, synchronize_irq, deactivate. */
@@ -52,10 +53,10 @@ export class Genirq implements LpiHandler {
     this.setAction(irq, null);
     if (this.cpu.on) this.cpu.log("free_irq", { virq: irq.virq, index: irq.index });
     // irq_shutdown -> pci_irq_shutdown_msix: mask the entry, then the parent.
-    yield* this.pciMsi.maskEntry(irq, true);
-    yield* this.itsDriver.lpi_update_config(irq.its, false, "irq_shutdown");
-    yield* this.cpu.spend(this.params.host.cost.freeIrq);
-    yield* this.pciMsi.msi_domain_deactivate(irq);
+    yield this.pciMsi.maskEntry(irq, true);
+    yield this.itsDriver.lpi_update_config(irq.its, false, "irq_shutdown");
+    yield this.cpu.spend(this.params.host.cost.freeIrq);
+    yield this.pciMsi.msi_domain_deactivate(irq);
   }
 
   /** The CPU takes an LPI: handle_fasteoi_irq runs the action, if there is one. */

@@ -84,15 +84,16 @@ export class ItsDriver {
     const existing = this.devices.get(deviceId);
     if (existing !== undefined) {
       existing.shared = true;
-      if (this.cpu.on) this.cpu.log("its_msi_prepare", { dev: hex(deviceId), nvec, reused: true, shared: true });
+      if (this.cpu.on)
+        this.cpu.log("its_msi_prepare", { dev: hex(deviceId), nvec, reused: true, shared: true });
       return existing;
     }
-    return yield* this.its_create_device(deviceId, n);
+    return yield this.its_create_device(deviceId, n);
   }
 
   /** its_create_device: nr_ites = max(2, nvecs), an LPI range of nvecs, then MAPD V=1. */
   *its_create_device(deviceId: number, nvecs: number): Step<ItsDriverDevice> {
-    yield* this.cpu.spend(this.params.host.cost.itsDeviceCreate);
+    yield this.cpu.spend(this.params.host.cost.itsDeviceCreate);
     const dev: ItsDriverDevice = {
       deviceId,
       nrIte: Math.max(2, nvecs),
@@ -102,12 +103,13 @@ export class ItsDriver {
       shared: false,
     };
     this.devices.set(deviceId, dev);
-    if (this.cpu.on) this.cpu.log("its_create_device", {
-      dev: hex(deviceId),
-      nr_ites: dev.nrIte,
-      lpi_base: dev.lpiBase,
-    });
-    yield* this.send(
+    if (this.cpu.on)
+      this.cpu.log("its_create_device", {
+        dev: hex(deviceId),
+        nr_ites: dev.nrIte,
+        lpi_base: dev.lpiBase,
+      });
+    yield this.send(
       { op: "MAPD", deviceId, valid: true, ittSize: dev.nrIte },
       false,
       "its_create_device",
@@ -119,7 +121,8 @@ export class ItsDriver {
   its_alloc_device_irq(dev: ItsDriverDevice): ItsEvent | typeof ENOSPC {
     const eventId = dev.used.indexOf(0);
     if (eventId < 0) {
-      if (this.cpu.on) this.cpu.log("its_alloc_device_irq", { dev: hex(dev.deviceId), err: "-ENOSPC" });
+      if (this.cpu.on)
+        this.cpu.log("its_alloc_device_irq", { dev: hex(dev.deviceId), err: "-ENOSPC" });
       return ENOSPC;
     }
     dev.used[eventId] = 1;
@@ -136,7 +139,7 @@ export class ItsDriver {
       if (this.cpuLoad[c]! < this.cpuLoad[cpu]!) cpu = c;
     this.cpuLoad[cpu]!++;
     ev.collection = cpu;
-    return yield* this.send(
+    return yield this.send(
       {
         op: "MAPTI",
         deviceId: ev.dev.deviceId,
@@ -152,7 +155,7 @@ export class ItsDriver {
   /** its_irq_domain_deactivate: DISCARD (+SYNC). */
   *its_irq_domain_deactivate(ev: ItsEvent): Step<boolean> {
     if (ev.collection >= 0) this.cpuLoad[ev.collection]!--;
-    return yield* this.send(
+    return yield this.send(
       {
         op: "DISCARD",
         deviceId: ev.dev.deviceId,
@@ -176,7 +179,7 @@ export class ItsDriver {
     if (this.profile.prepare !== "per-allocation" || dev.shared || dev.used.includes(1)) return;
     this.freeLpiRange(dev.lpiBase, dev.nrLpis);
     this.devices.delete(dev.deviceId);
-    yield* this.send(
+    yield this.send(
       { op: "MAPD", deviceId: dev.deviceId, valid: false },
       false,
       "its_irq_domain_free",
@@ -190,11 +193,16 @@ export class ItsDriver {
   *lpi_update_config(ev: ItsEvent, enable: boolean, fn: string): Step {
     this.rd.writeProperty(ev.lpi, enable);
     if (this.params.its.directLpi) {
-      yield* this.cpu.spend(this.params.host.cost.directLpiInv);
+      yield this.cpu.spend(this.params.host.cost.directLpiInv);
       this.rd.invalidate(ev.lpi);
-      if (this.cpu.on) this.cpu.log(enable ? "lpi-enable" : "lpi-disable", { lpi: ev.lpi, via: "GICR_INVLPIR", fn });
+      if (this.cpu.on)
+        this.cpu.log(enable ? "lpi-enable" : "lpi-disable", {
+          lpi: ev.lpi,
+          via: "GICR_INVLPIR",
+          fn,
+        });
     } else {
-      yield* this.send(
+      yield this.send(
         { op: "INV", deviceId: ev.dev.deviceId, eventId: ev.eventId, lpi: ev.lpi },
         true,
         fn,
@@ -212,12 +220,12 @@ export class ItsDriver {
     const poll = this.params.its.pollInterval;
     const budget = this.params.its.timeout;
     if (
-      !(yield* this.waitPolled(
+      !((yield this.waitPolled(
         () => this.its.hasFreeSlot(),
         () => this.its.whenSlotFree(),
         poll,
         budget,
-      ))
+      )) as boolean)
     ) {
       this.counts.notDraining++;
       if (this.cpu.on) this.cpu.log("ITS queue not draining", { cmd: cmd.op, fn });
@@ -233,7 +241,13 @@ export class ItsDriver {
     }
     const target = this.its.cwriter;
     const done = () => this.its.creadr >= target;
-    if (!(yield* this.waitPolled(done, () => this.its.whenCompleted(target), poll, budget))) {
+    const completed: boolean = yield this.waitPolled(
+      done,
+      () => this.its.whenCompleted(target),
+      poll,
+      budget,
+    );
+    if (!completed) {
       this.counts.timeouts++;
       if (this.cpu.on) this.cpu.log("ITS queue timeout", { cmd: cmd.op, fn });
       return false;

@@ -69,13 +69,13 @@ export class PciMsi {
     if (this.domain === null) {
       this.domain = { prepared: null };
       if (this.profile.prepare === "per-device") {
-        this.domain.prepared = yield* this.itsDriver.its_msi_prepare(
+        this.domain.prepared = (yield this.itsDriver.its_msi_prepare(
           this.device.deviceId,
           this.device.tableSize,
-        );
+        )) as ItsDriverDevice;
       }
     }
-    return yield* this.msix_capability_init(nvec);
+    return yield this.msix_capability_init(nvec);
   }
 
   /**
@@ -87,19 +87,19 @@ export class PciMsi {
     this.device.writeControl(true, true);
     this.msixEnabled = true;
     if (this.cpu.on) this.cpu.log("msix_capability_init", { nvec, control: "Enable|MaskAll" });
-    yield* this.cpu.spend(cost.capabilityInit);
-    const dev = yield* this.prepareForAllocation(nvec);
+    yield this.cpu.spend(cost.capabilityInit);
+    const dev: ItsDriverDevice = yield this.prepareForAllocation(nvec);
     for (let index = 0; index < nvec; index++) {
-      const r = yield* this.allocAndActivate(dev, index);
+      const r: number = yield this.allocAndActivate(dev, index);
       if (r < 0) {
         // Allocation failed: undo what was set up, as the kernel's error path does.
-        yield* this.pci_free_irq_vectors();
+        yield this.pci_free_irq_vectors();
         return r;
       }
     }
     // msix_mask_all: MASKBIT in every entry of the table.
     for (let v = 0; v < this.device.tableSize; v++) this.device.writeEntryMask(v, true);
-    yield* this.cpu.spend(cost.entryWrite);
+    yield this.cpu.spend(cost.entryWrite);
     this.device.writeControl(true, false);
     if (this.cpu.on) this.cpu.log("msix_capability_init done", { nvec, control: "Enable" });
     return nvec;
@@ -112,8 +112,8 @@ export class PciMsi {
   *pci_msix_alloc_irq_at(index: number): Step<HostIrq | number> {
     if (!this.msixEnabled || !this.profile.allocDyn) return ENOTSUPP;
     if (index >= this.device.tableSize) return ERANGE;
-    const dev = yield* this.prepareForAllocation(1);
-    const r = yield* this.allocAndActivate(dev, index);
+    const dev: ItsDriverDevice = yield this.prepareForAllocation(1);
+    const r: number = yield this.allocAndActivate(dev, index);
     if (r < 0) return r;
     if (this.cpu.on) this.cpu.log("pci_msix_alloc_irq_at", { index, virq: this.irqs[index]!.virq });
     return this.irqs[index]!;
@@ -128,25 +128,25 @@ export class PciMsi {
     const cost = this.params.host.cost;
     const irqs = this.allocatedIrqs();
     for (const irq of irqs) this.device.writeEntryMask(irq.index, true);
-    yield* this.cpu.spend(cost.msixShutdown);
+    yield this.cpu.spend(cost.msixShutdown);
     this.device.writeControl(false, false);
     this.msixEnabled = false;
     if (this.cpu.on) this.cpu.log("pci_msix_shutdown", { control: "0", intx: "on" });
     for (const irq of irqs) {
-      if (irq.activated) yield* this.msi_domain_deactivate(irq);
-      yield* this.cpu.spend(cost.msiFree);
+      if (irq.activated) yield this.msi_domain_deactivate(irq);
+      yield this.cpu.spend(cost.msiFree);
       this.irqs[irq.index] = undefined;
       this.byLpi.delete(irq.its.lpi);
-      yield* this.itsDriver.its_irq_domain_free(irq.its);
+      yield this.itsDriver.its_irq_domain_free(irq.its);
     }
   }
 
   /** Activation goes parent first: ITS activate (MAPTI), then the message is composed and written. */
   *msi_domain_activate(irq: HostIrq): Step {
-    yield* this.itsDriver.its_irq_domain_activate(irq.its);
+    yield this.itsDriver.its_irq_domain_activate(irq.its);
     irq.cachedEventId = irq.its.eventId;
     this.device.writeMessage(irq.index, irq.cachedEventId);
-    yield* this.cpu.spend(this.params.host.cost.entryWrite);
+    yield this.cpu.spend(this.params.host.cost.entryWrite);
     irq.activated = true;
   }
 
@@ -154,32 +154,32 @@ export class PciMsi {
   *msi_domain_deactivate(irq: HostIrq): Step {
     irq.cachedEventId = -1;
     this.device.writeMessage(irq.index, -1);
-    yield* this.cpu.spend(this.params.host.cost.entryWrite);
-    yield* this.itsDriver.its_irq_domain_deactivate(irq.its);
+    yield this.cpu.spend(this.params.host.cost.entryWrite);
+    yield this.itsDriver.its_irq_domain_deactivate(irq.its);
     irq.activated = false;
   }
 
   /** get_cached_msi_msg + pci_write_msi_msg, as vfio does before request_irq. */
   *rewriteCachedMessage(irq: HostIrq): Step {
     this.device.writeMessage(irq.index, irq.cachedEventId);
-    yield* this.cpu.spend(this.params.host.cost.entryWrite);
+    yield this.cpu.spend(this.params.host.cost.entryWrite);
   }
 
   /** pci_msix_mask / pci_msix_unmask of the entry. */
   *maskEntry(irq: HostIrq, masked: boolean): Step {
     this.device.writeEntryMask(irq.index, masked);
-    yield* this.cpu.spend(this.params.host.cost.entryWrite);
+    yield this.cpu.spend(this.params.host.cost.entryWrite);
   }
 
   /** msi_prepare per allocation (before 1396e89e09f0), or the once-prepared device after it. */
   private *prepareForAllocation(nvec: number): Step<ItsDriverDevice> {
     if (this.profile.prepare === "per-device") return this.domain!.prepared!;
-    return yield* this.itsDriver.its_msi_prepare(this.device.deviceId, nvec);
+    return (yield this.itsDriver.its_msi_prepare(this.device.deviceId, nvec)) as ItsDriverDevice;
   }
 
   /** One descriptor: EventID allocation, irq descriptor, early activation (MSI_FLAG_ACTIVATE_EARLY). */
   private *allocAndActivate(dev: ItsDriverDevice, index: number): Step<number> {
-    yield* this.cpu.spend(this.params.host.cost.msiAlloc);
+    yield this.cpu.spend(this.params.host.cost.msiAlloc);
     const ev = this.itsDriver.its_alloc_device_irq(dev);
     if (ev === ENOSPC) return ENOSPC;
     const irq: HostIrq = {
@@ -191,7 +191,7 @@ export class PciMsi {
     };
     this.irqs[index] = irq;
     this.byLpi.set(ev.lpi, irq);
-    yield* this.msi_domain_activate(irq);
+    yield this.msi_domain_activate(irq);
     return 0;
   }
 }

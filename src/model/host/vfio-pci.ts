@@ -53,38 +53,39 @@ export class VfioPci implements EventfdSink {
 
   /** VFIO_DEVICE_SET_IRQS for VFIO_PCI_MSIX_IRQ_INDEX (vfio_pci_set_msi_trigger). */
   *ioctl_set_irqs(req: SetIrqs): Step<number> {
-    const r = yield* this.vfio_pci_set_msi_trigger(req);
+    const r: number = yield this.vfio_pci_set_msi_trigger(req);
     if (this.cpu.on) this.cpu.log("VFIO_DEVICE_SET_IRQS returns", { ret: r });
     return r;
   }
 
   private *vfio_pci_set_msi_trigger(req: SetIrqs): Step<number> {
     if (req.start < 0 || req.start + req.count > this.device.tableSize) return EINVAL;
-    yield* this.cpu.spend(this.params.host.cost.ioctl);
-    if (this.cpu.on) this.cpu.log("VFIO_DEVICE_SET_IRQS", {
-      start: req.start,
-      count: req.count,
-      data: req.fds === null ? "NONE" : "EVENTFD",
-    });
+    yield this.cpu.spend(this.params.host.cost.ioctl);
+    if (this.cpu.on)
+      this.cpu.log("VFIO_DEVICE_SET_IRQS", {
+        start: req.start,
+        count: req.count,
+        data: req.fds === null ? "NONE" : "EVENTFD",
+      });
     if (req.fds === null) {
-      if (req.count === 0 && this.msixActive) yield* this.vfio_msi_disable();
+      if (req.count === 0 && this.msixActive) yield this.vfio_msi_disable();
       return 0;
     }
-    if (this.msixActive) return yield* this.vfio_msi_set_block(req.start, req.count, req.fds);
-    const r = yield* this.vfio_msi_enable(req.start + req.count);
+    if (this.msixActive) return yield this.vfio_msi_set_block(req.start, req.count, req.fds);
+    const r: number = yield this.vfio_msi_enable(req.start + req.count);
     if (r !== 0) return r;
-    const b = yield* this.vfio_msi_set_block(req.start, req.count, req.fds);
-    if (b !== 0) yield* this.vfio_msi_disable();
+    const b: number = yield this.vfio_msi_set_block(req.start, req.count, req.fds);
+    if (b !== 0) yield this.vfio_msi_disable();
     return b;
   }
 
   /** vfio_msi_enable: pci_alloc_irq_vectors(pdev, 1, nvec, PCI_IRQ_MSIX). */
   *vfio_msi_enable(nvec: number): Step<number> {
     if (this.cpu.on) this.cpu.log("vfio_msi_enable", { nvec });
-    const got = yield* this.pciMsi.pci_alloc_irq_vectors(1, nvec);
+    const got: number = yield this.pciMsi.pci_alloc_irq_vectors(1, nvec);
     if (got < 0) return got;
     if (got < nvec) {
-      yield* this.pciMsi.pci_free_irq_vectors();
+      yield this.pciMsi.pci_free_irq_vectors();
       return got;
     }
     this.msixActive = true;
@@ -95,17 +96,17 @@ export class VfioPci implements EventfdSink {
   *vfio_msi_disable(): Step {
     if (this.cpu.on) this.cpu.log("vfio_msi_disable", { vectors: this.ctx.size });
     const indices = [...this.ctx.keys()].sort((a, b) => a - b);
-    for (const v of indices) yield* this.vfio_msi_set_vector_signal(v, -1);
-    yield* this.pciMsi.pci_free_irq_vectors();
+    for (const v of indices) yield this.vfio_msi_set_vector_signal(v, -1);
+    yield this.pciMsi.pci_free_irq_vectors();
     this.msixActive = false;
   }
 
   /** vfio_msi_set_block: stops at the first error and undoes this block's earlier vectors. */
   *vfio_msi_set_block(start: number, count: number, fds: Fd[]): Step<number> {
     for (let i = 0; i < count; i++) {
-      const r = yield* this.vfio_msi_set_vector_signal(start + i, fds[i] ?? -1);
+      const r: number = yield this.vfio_msi_set_vector_signal(start + i, fds[i] ?? -1);
       if (r !== 0) {
-        for (let j = 0; j < i; j++) yield* this.vfio_msi_set_vector_signal(start + j, -1);
+        for (let j = 0; j < i; j++) yield this.vfio_msi_set_vector_signal(start + j, -1);
         return r;
       }
     }
@@ -121,19 +122,19 @@ export class VfioPci implements EventfdSink {
     const cost = this.params.host.cost;
     const old = this.ctx.get(v);
     if (old !== undefined) {
-      yield* this.cpu.spend(cost.irqBypass); // irq_bypass_unregister_producer
-      yield* this.genirq.free_irq(old.irq);
+      yield this.cpu.spend(cost.irqBypass); // irq_bypass_unregister_producer
+      yield this.genirq.free_irq(old.irq);
       this.ctx.delete(v);
     }
     if (fd === -1) return 0;
-    const irq = yield* this.vfio_msi_alloc_irq(v);
+    const irq: HostIrq | number = yield this.vfio_msi_alloc_irq(v);
     if (typeof irq === "number") {
       if (this.cpu.on) this.cpu.log("vfio_msi_set_vector_signal failed", { vector: v, err: irq });
       return irq;
     }
-    yield* this.pciMsi.rewriteCachedMessage(irq);
-    yield* this.genirq.request_irq(irq, fd);
-    yield* this.cpu.spend(cost.irqBypass); // irq_bypass_register_producer
+    yield this.pciMsi.rewriteCachedMessage(irq);
+    yield this.genirq.request_irq(irq, fd);
+    yield this.cpu.spend(cost.irqBypass); // irq_bypass_register_producer
     this.ctx.set(v, { irq, route: fd });
     return 0;
   }
@@ -143,7 +144,7 @@ export class VfioPci implements EventfdSink {
     const irq = this.pciMsi.pci_irq_vector(v);
     if (irq !== EINVAL) return irq;
     if (!this.hasDynMsix) return EINVAL;
-    return yield* this.pciMsi.pci_msix_alloc_irq_at(v);
+    return yield this.pciMsi.pci_msix_alloc_irq_at(v);
   }
 
   /** Host side of a guest-initiated FLR: vfio_exp_config_write -> pci_try_reset_function. */
@@ -152,14 +153,14 @@ export class VfioPci implements EventfdSink {
     // pci_dev_save_and_disable, then pcie_flr: the function's MSI-X state is reset.
     const saved = this.saveMsixState();
     this.device.reset();
-    yield* this.cpu.spend(this.params.host.cost.flr);
+    yield this.cpu.spend(this.params.host.cost.flr);
     // pci_dev_restore -> pci_restore_msix_state: Enable|MaskAll, table, then the control word.
     if (saved.enabled) {
       this.device.writeControl(true, true);
       for (const irq of this.pciMsi.allocatedIrqs()) {
         this.device.writeMessage(irq.index, irq.cachedEventId);
         this.device.writeEntryMask(irq.index, saved.masks[irq.index] === 1);
-        yield* this.cpu.spend(this.params.host.cost.entryWrite);
+        yield this.cpu.spend(this.params.host.cost.entryWrite);
       }
       this.device.writeControl(true, false);
     }

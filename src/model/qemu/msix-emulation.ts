@@ -90,7 +90,7 @@ export class MsixEmulation {
     this.maskAll = maskAll;
     this.publishAll();
     if (!enable) return;
-    for (let v = 0; v < this.tableSize; v++) yield* this.msix_handle_mask_update(v, wasMasked[v]!);
+    for (let v = 0; v < this.tableSize; v++) yield this.msix_handle_mask_update(v, wasMasked[v]!);
   }
 
   /** msix_table_mmio_write of a vector control word. */
@@ -98,7 +98,7 @@ export class MsixEmulation {
     const was = this.isMasked(v);
     this.entryMask[v] = masked ? 1 : 0;
     this.publish(v);
-    yield* this.msix_handle_mask_update(v, was);
+    yield this.msix_handle_mask_update(v, was);
   }
 
   /** msix_vector_use / msix_vector_unuse (unuse also clears the vector's pending bit). */
@@ -133,8 +133,8 @@ export class MsixEmulation {
     const masked = this.isMasked(v);
     if (masked === wasMasked) return;
     if (this.notifiers !== null) {
-      if (masked) yield* this.notifiers.release(v);
-      else yield* this.notifiers.use(v);
+      if (masked) yield this.notifiers.release(v);
+      else yield this.notifiers.use(v);
     }
     if (!this.isMasked(v) && this.pba[v] === 1) {
       this.pba[v] = 0;

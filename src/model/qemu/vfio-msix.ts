@@ -59,14 +59,16 @@ export class VfioMsix implements VectorNotifiers, EventfdSink {
 
   /** vfio_pci_write_config of the MSI-X control word (Enable, Function Mask). */
   *writeMsixControl(enable: boolean, maskAll: boolean): Step {
-    yield* this.cpu.spend(this.params.qemu.trap);
-    if (this.cpu.on) this.cpu.log("msix_write_config", {
-      control: [enable ? "Enable" : "", maskAll ? "MaskAll" : ""].filter(Boolean).join("|") || "0",
-    });
+    yield this.cpu.spend(this.params.qemu.trap);
+    if (this.cpu.on)
+      this.cpu.log("msix_write_config", {
+        control:
+          [enable ? "Enable" : "", maskAll ? "MaskAll" : ""].filter(Boolean).join("|") || "0",
+      });
     const was = this.emu.enable;
-    yield* this.emu.writeControl(enable, maskAll);
-    if (!was && enable) yield* this.vfio_msix_enable();
-    else if (was && !enable) yield* this.vfio_msix_disable();
+    yield this.emu.writeControl(enable, maskAll);
+    if (!was && enable) yield this.vfio_msix_enable();
+    else if (was && !enable) yield this.vfio_msix_disable();
   }
 
   /** msix_table_mmio_write of a vector's control word (its Mask bit). */
@@ -74,9 +76,9 @@ export class VfioMsix implements VectorNotifiers, EventfdSink {
     if (!(v >= 0 && v < this.emu.tableSize)) {
       throw new RangeError(`vector ${v} is beyond the MSI-X table (size ${this.emu.tableSize})`);
     }
-    yield* this.cpu.spend(this.params.qemu.trap);
+    yield this.cpu.spend(this.params.qemu.trap);
     if (this.cpu.on) this.cpu.log(masked ? "msix mask" : "msix unmask", { vector: v });
-    yield* this.emu.writeEntryMask(v, masked);
+    yield this.emu.writeEntryMask(v, masked);
   }
 
   // --- hw/vfio/pci.c ---
@@ -88,11 +90,11 @@ export class VfioMsix implements VectorNotifiers, EventfdSink {
     this.emu.notifiers = this;
     // msix_set_vector_notifiers calls use now for vectors already unmasked; routes are batched.
     this.deferRouting = true;
-    for (let v = 0; v < this.emu.tableSize; v++) if (!this.emu.isMasked(v)) yield* this.use(v);
+    for (let v = 0; v < this.emu.tableSize; v++) if (!this.emu.isMasked(v)) yield this.use(v);
     this.deferRouting = false;
-    yield* this.commitRoutes();
-    if (this.nrVectors > 0) yield* this.vfio_enable_vectors();
-    else yield* this.vfio_enable_msix_no_vec();
+    yield this.commitRoutes();
+    if (this.nrVectors > 0) yield this.vfio_enable_vectors();
+    else yield this.vfio_enable_msix_no_vec();
   }
 
   use(v: number): Step {
@@ -118,19 +120,20 @@ export class VfioMsix implements VectorNotifiers, EventfdSink {
       this.emu.setUsed(nr, true);
     }
     if (vec.virq >= 0) {
-      yield* this.cpu.spend(this.params.qemu.kvmRoute); // vfio_update_kvm_msi_virq
+      yield this.cpu.spend(this.params.qemu.kvmRoute); // vfio_update_kvm_msi_virq
     } else if (this.deferRouting) {
       vec.virq = this.nextVirq++;
       this.routesToCommit++;
     } else {
-      yield* this.cpu.spend(this.params.qemu.kvmRoute); // add route, commit, connect irqfd
+      yield this.cpu.spend(this.params.qemu.kvmRoute); // add route, commit, connect irqfd
       vec.virq = this.nextVirq++;
     }
     if (resizing) {
       this.nrVectors = nr + 1;
       this.vectorGrowths++;
     }
-    if (this.cpu.on) this.cpu.log("vfio_msix_vector_do_use", { nr, resizing, nr_vectors: this.nrVectors });
+    if (this.cpu.on)
+      this.cpu.log("vfio_msix_vector_do_use", { nr, resizing, nr_vectors: this.nrVectors });
     if (this.deferRouting) return;
     if (this.noresize && resizing) {
       const cycle: CycleRecord = {
@@ -142,13 +145,14 @@ export class VfioMsix implements VectorNotifiers, EventfdSink {
         nrVectors: this.nrVectors,
       };
       this.cycles.push(cycle);
-      if (this.cpu.on) this.cpu.log("resize cycle start", { nr, active, nr_vectors: this.nrVectors });
-      yield* this.vfio_device_irq_disable();
-      yield* this.vfio_enable_vectors();
+      if (this.cpu.on)
+        this.cpu.log("resize cycle start", { nr, active, nr_vectors: this.nrVectors });
+      yield this.vfio_device_irq_disable();
+      yield this.vfio_enable_vectors();
       cycle.end = this.sim.now;
       if (this.cpu.on) this.cpu.log("resize cycle end", { nr, nr_vectors: this.nrVectors });
     } else {
-      yield* this.setIrqs({ start: nr, count: 1, fds: [this.fdOf(nr)] });
+      yield this.setIrqs({ start: nr, count: 1, fds: [this.fdOf(nr)] });
     }
   }
 
@@ -157,7 +161,7 @@ export class VfioMsix implements VectorNotifiers, EventfdSink {
     const vec = this.vectors.get(nr);
     if (this.cpu.on) this.cpu.log("vfio_msix_vector_release", { nr });
     if (vec !== undefined && vec.virq >= 0) {
-      yield* this.setIrqs({ start: nr, count: 1, fds: [HostRoute.QEMU] });
+      yield this.setIrqs({ start: nr, count: 1, fds: [HostRoute.QEMU] });
     }
   }
 
@@ -167,20 +171,20 @@ export class VfioMsix implements VectorNotifiers, EventfdSink {
    * enabled with no vector so that only these vectors get allocated.
    */
   *vfio_enable_vectors(): Step {
-    if (!this.noresize) yield* this.vfio_enable_msix_no_vec();
+    if (!this.noresize) yield this.vfio_enable_msix_no_vec();
     const fds: Fd[] = [];
     for (let v = 0; v < this.nrVectors; v++) fds.push(this.fdOf(v));
-    yield* this.setIrqs({ start: 0, count: this.nrVectors, fds });
+    yield this.setIrqs({ start: 0, count: this.nrVectors, fds });
   }
 
   /** vfio_enable_msix_no_vec: SET_IRQS of vector 0 with fd -1: MSI-X on, no vector live. */
   *vfio_enable_msix_no_vec(): Step {
-    yield* this.setIrqs({ start: 0, count: 1, fds: [-1] });
+    yield this.setIrqs({ start: 0, count: 1, fds: [-1] });
   }
 
   /** vfio_device_irq_disable(MSIX): SET_IRQS, DATA_NONE, count 0. */
   *vfio_device_irq_disable(): Step {
-    yield* this.setIrqs({ start: 0, count: 0, fds: null });
+    yield this.setIrqs({ start: 0, count: 0, fds: null });
   }
 
   /**
@@ -200,11 +204,11 @@ export class VfioMsix implements VectorNotifiers, EventfdSink {
     if (this.cpu.on) this.cpu.log("vfio_msix_disable", { nr_vectors: this.nrVectors });
     const inUse = [...this.vectors.keys()].sort((a, b) => a - b);
     for (const v of inUse) {
-      yield* this.vfio_msix_vector_release(v);
+      yield this.vfio_msix_vector_release(v);
       this.emu.setUsed(v, false);
     }
-    yield* this.vfio_device_irq_disable();
-    if (inUse.length > 0) yield* this.cpu.spend(this.params.qemu.kvmRoute);
+    yield this.vfio_device_irq_disable();
+    if (inUse.length > 0) yield this.cpu.spend(this.params.qemu.kvmRoute);
     this.vectors.clear();
     this.nrVectors = 0;
     this.msixEnabled = false;
@@ -218,8 +222,8 @@ export class VfioMsix implements VectorNotifiers, EventfdSink {
    */
   *vfio_pci_reset(): Step {
     if (this.cpu.on) this.cpu.log("vfio_pci_reset", {});
-    if (this.msixEnabled) yield* this.vfio_msix_disable(); // vfio_pci_pre_reset
-    yield* this.host.pci_try_reset_function(); // VFIO_DEVICE_RESET
+    if (this.msixEnabled) yield this.vfio_msix_disable(); // vfio_pci_pre_reset
+    yield this.host.pci_try_reset_function(); // VFIO_DEVICE_RESET
     this.emu.reset();
     if (this.cpu.on) this.cpu.log("vfio_pci_post_reset", {});
   }
@@ -234,16 +238,17 @@ export class VfioMsix implements VectorNotifiers, EventfdSink {
 
   private *setIrqs(req: SetIrqs): Step {
     this.setIrqsCalls++;
-    yield* this.cpu.spend(this.params.qemu.setIrqsPrepare);
-    const r = yield* this.host.ioctl_set_irqs(req);
+    yield this.cpu.spend(this.params.qemu.setIrqsPrepare);
+    const r: number = yield this.host.ioctl_set_irqs(req);
     if (r !== 0)
-      if (this.cpu.on) this.cpu.log("vfio: failed to set irqs", { start: req.start, count: req.count, err: r });
+      if (this.cpu.on)
+        this.cpu.log("vfio: failed to set irqs", { start: req.start, count: req.count, err: r });
   }
 
   private *commitRoutes(): Step {
     if (this.routesToCommit === 0) return;
     this.routesToCommit = 0;
-    yield* this.cpu.spend(this.params.qemu.kvmRoute);
+    yield this.cpu.spend(this.params.qemu.kvmRoute);
   }
 
   // --- data path ---
