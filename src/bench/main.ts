@@ -4,6 +4,8 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { PROFILE_NAMES } from "../model/profiles.js";
+import { batchThroughput } from "./batch.js";
 import { holdEngine, holdRawQueue } from "./hold.js";
 
 /**
@@ -14,7 +16,24 @@ type Row = Record<string, string | number>;
 
 interface Case {
   name: string;
-  run(events: number): Row;
+  run(events: number): Row | Promise<Row>;
+}
+
+const BATCH_RUNS = 200;
+
+async function batchCase(workers: number, profiles: typeof PROFILE_NAMES[number][]): Promise<Row> {
+  const r = await batchThroughput("hns3-roce-load", profiles, BATCH_RUNS, workers);
+  const row: Row = {
+    bench: profiles.length === 1 ? "batch" : "batch-all-profiles",
+    preset: "hns3-roce-load",
+    profiles: profiles.join(","),
+    workers,
+    runs: BATCH_RUNS * profiles.length,
+    runs_per_s: r.runs_per_s,
+    events_per_s: r.events_per_s,
+  };
+  if (profiles.length > 1) row.projected_10000_runs_s = (10_000 * profiles.length) / r.runs_per_s;
+  return row;
 }
 
 const HOLD_PENDING = [100, 10_000];
@@ -24,6 +43,9 @@ const CASES: Case[] = [
     name: `hold:${p}`,
     run: (events: number) => ({ bench: "hold", pending: p, events_per_s: holdEngine(p, events) }),
   })),
+  { name: "batch:legacy:1", run: () => batchCase(1, ["legacy"]) },
+  { name: "batch:legacy:2", run: () => batchCase(2, ["legacy"]) },
+  { name: "batch:all:2", run: () => batchCase(2, [...PROFILE_NAMES]) },
   ...HOLD_PENDING.map((p) => ({
     name: `hold-raw-fpq:${p}`,
     run: (events: number) => ({
@@ -68,7 +90,7 @@ function round(row: Row): Row {
   return r;
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       json: { type: "boolean", default: false },
@@ -83,7 +105,7 @@ function main(): void {
   if (values.case !== undefined) {
     const c = CASES.find((x) => x.name === values.case);
     if (c === undefined) throw new Error(`--case: unknown case ${values.case}`);
-    process.stdout.write(`${JSON.stringify(round(c.run(events)))}\n`);
+    process.stdout.write(`${JSON.stringify(round(await c.run(events)))}\n`);
     return;
   }
   const rows: Row[] = CASES.map((c) => runCaseInChild(c.name, events));
@@ -94,8 +116,21 @@ function main(): void {
   }
   for (const r of rows) {
     const rate = Number(r.events_per_s);
+    if (String(r.bench).startsWith("batch")) {
+      process.stdout.write(
+        `${String(r.bench).padEnd(18)} ${String(r.profiles).padEnd(36)} workers=${r.workers} ${Number(r.runs_per_s).toFixed(1)} runs/s, ${(rate / 1e6).toFixed(2)}M events/s${r.projected_10000_runs_s !== undefined ? `, 10,000 runs x 4 profiles: ~${Number(r.projected_10000_runs_s).toFixed(0)} s` : ""}\n`,
+      );
+      continue;
+    }
     process.stdout.write(
-      `${String(r.bench).padEnd(14)} P=${String(r.pending).padEnd(6)} ${(rate / 1e6).toFixed(2)}M events/s\n`,
+      `${String(r.bench).padEnd(18)} P=${String(r.pending).padEnd(6)} ${(rate / 1e6).toFixed(2)}M events/s\n`,
+    );
+  }
+  const b1 = rows.find((r) => r.bench === "batch" && r.workers === 1);
+  const b2 = rows.find((r) => r.bench === "batch" && r.workers === 2);
+  if (b1 && b2) {
+    process.stdout.write(
+      `batch speed-up, 2 workers / 1: ${(Number(b2.runs_per_s) / Number(b1.runs_per_s)).toFixed(2)}x\n`,
     );
   }
   for (const p of HOLD_PENDING) {
@@ -108,4 +143,4 @@ function main(): void {
   }
 }
 
-main();
+void main();

@@ -2,6 +2,7 @@
 import { Command } from "commander";
 import { scenarioJsonSchema } from "../scenario/schema.js";
 import { batchCommand, experimentCommand, mergeCommand } from "./batch-command.js";
+import { registerPlotCommand } from "./plot-command.js";
 import { reportAndExit } from "./errors.js";
 import { presetsText } from "./presets-command.js";
 import { runCommand } from "./run-command.js";
@@ -130,5 +131,7 @@ program
   .command("schema")
   .description("print the JSON Schema of scenario files")
   .action(() => out(`${JSON.stringify(scenarioJsonSchema(), null, 2)}\n`));
+
+registerPlotCommand(program);
 
 program.parseAsync().catch(reportAndExit);

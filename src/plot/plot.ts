@@ -1,0 +1,199 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { basename, join, relative, resolve } from "node:path";
+import type { TopLevelSpec } from "vega-lite";
+import { InputError } from "../scenario/errors.js";
+import {
+  type BatchResults,
+  type ExperimentResults,
+  type ManifestInfo,
+  numberAt,
+  readBatch,
+  readResults,
+  type Table,
+} from "./read-results.js";
+import { renderSvg, specJson } from "./render.js";
+import { type Figure, type ReportLink, reportHtml } from "./report.js";
+import { listText } from "./spec-common.js";
+import { cyclesSpec } from "./spec-cycles.js";
+import { dropEcdfSpec } from "./spec-drop-ecdf.js";
+import { failureFacetSpec, failureSpec } from "./spec-failure.js";
+import { sweepSpec } from "./spec-sweep.js";
+
+export interface PlotOptions {
+  /** Output folder; default: the results folder itself. */
+  out?: string;
+  /** Experiment folders: also plot every grid point into its own subfolder (default true). */
+  points?: boolean;
+}
+
+export interface PlotOutput {
+  kind: "batch" | "experiment";
+  out: string;
+  /** Files written, relative to `out`, in writing order. */
+  files: string[];
+  /** Plots that could not be drawn, and why. */
+  notes: string[];
+}
+
+interface PlotJob {
+  name: string;
+  heading: string;
+  spec: TopLevelSpec;
+}
+
+/** Renders each job to NAME.svg + NAME.vl.json in `out`; returns the report figures. */
+async function renderJobs(jobs: PlotJob[], out: string, files: string[]): Promise<Figure[]> {
+  const figures: Figure[] = [];
+  for (const job of jobs) {
+    const svg = await renderSvg(job.spec, job.name);
+    writeFileSync(join(out, `${job.name}.svg`), svg);
+    writeFileSync(join(out, `${job.name}.vl.json`), specJson(job.spec));
+    files.push(`${job.name}.svg`, `${job.name}.vl.json`);
+    figures.push({ name: job.name, heading: job.heading, svg });
+  }
+  return figures;
+}
+
+/** Runs per profile: from the manifest, else from summary.csv when every row agrees. */
+function runsText(manifest: ManifestInfo | null, summary: Table): string {
+  const seeds = manifest?.seeds ? ` (seeds ${manifest.seeds.first}..${manifest.seeds.last})` : "";
+  if (manifest?.runs != null) return `${manifest.runs} runs per profile${seeds}`;
+  const runs = [...new Set(summary.rows.map((_r, i) => numberAt(summary, i, "runs")))];
+  return runs.length === 1 ? `${runs[0]} runs per profile` : "runs per profile: see the table";
+}
+
+function toolText(m: ManifestInfo | null): string[] {
+  if (!m?.version) return [];
+  return [`msix-sim ${m.version}${m.gitCommit ? `, commit ${m.gitCommit.slice(0, 12)}` : ""}`];
+}
+
+/** How a grid point's report names itself and links back to its experiment's report. */
+interface PointContext {
+  title: string;
+  parent: ReportLink;
+}
+
+async function plotBatch(r: BatchResults, out: string, point?: PointContext): Promise<PlotOutput> {
+  mkdirSync(out, { recursive: true });
+  const files: string[] = [];
+  const notes: string[] = [];
+  const jobs: PlotJob[] = [
+    {
+      name: "failure-rate",
+      heading: "Link failure rate",
+      spec: failureSpec(r.summary, r.profiles),
+    },
+    {
+      name: "drop-windows",
+      heading: "Drop-window total per run",
+      spec: dropEcdfSpec(r.runs, r.profiles),
+    },
+  ];
+  if (r.cycles) {
+    jobs.push({
+      name: "cycle-windows",
+      heading: "Drop window per resize cycle",
+      spec: cyclesSpec(r.cycles, r.profiles),
+    });
+  } else {
+    notes.push("cycle-windows: this batch has no cycles.csv (written by newer msix-sim versions)");
+  }
+  const figures = await renderJobs(jobs, out, files);
+  const m = r.manifest;
+  const html = reportHtml({
+    title: point?.title ?? `msix-sim batch: ${m?.scenarioSource ?? basename(resolve(r.dir))}`,
+    meta: [`${runsText(m, r.summary)}; profiles ${listText(r.profiles)}`, ...toolText(m)],
+    commandLine: m?.commandLine ?? null,
+    summary: r.summary,
+    figures,
+    notes,
+    links: [],
+    ...(point ? { parent: point.parent } : {}),
+  });
+  writeFileSync(join(out, "index.html"), html);
+  files.push("index.html");
+  return { kind: "batch", out, files, notes };
+}
+
+async function plotExperiment(
+  r: ExperimentResults,
+  out: string,
+  withPoints: boolean,
+): Promise<PlotOutput> {
+  mkdirSync(out, { recursive: true });
+  const files: string[] = [];
+  const notes: string[] = [];
+  const jobs: PlotJob[] = [
+    {
+      name: "sweep",
+      heading: "Loss and failure probability across the grid",
+      spec: sweepSpec(r.summary, r.gridColumns, r.profiles),
+    },
+    {
+      name: "failure-rate",
+      heading: "Link failure rate per grid point",
+      spec: failureFacetSpec(r.summary, r.gridColumns, r.profiles),
+    },
+  ];
+  const figures = await renderJobs(jobs, out, files);
+  const links: ReportLink[] = [];
+  const experimentName = r.name ?? basename(resolve(r.dir));
+  for (const p of r.points) {
+    const label = p.slug.replace(/^p\d+_/, "");
+    if (!withPoints) {
+      // The point's own folder (its batch files), relative to where the report is written.
+      links.push({ href: `${encodeURI(relative(out, p.dir) || ".")}/`, label, detail: "(folder)" });
+      continue;
+    }
+    try {
+      const sub = await plotBatch(readBatch(p.dir), join(out, p.slug), {
+        title: `msix-sim experiment ${experimentName}: ${label}`,
+        parent: {
+          href: "../index.html",
+          label: "experiment report",
+          detail: `(${experimentName})`,
+        },
+      });
+      files.push(...sub.files.map((f) => `${p.slug}/${f}`));
+      const svgs = sub.files.filter((f) => f.endsWith(".svg")).map((f) => f.replace(/\.svg$/, ""));
+      links.push({
+        href: `${encodeURI(p.slug)}/index.html`,
+        label,
+        detail: `(${svgs.join(", ")})`,
+      });
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      notes.push(`${p.slug}: not plotted: ${e.message}`);
+    }
+  }
+  const values = r.gridColumns.map((c) => {
+    const v = [...new Set(r.summary.rows.map((row) => row[c] ?? ""))];
+    return `${c} = ${v.join(", ")}`;
+  });
+  const m = r.manifest;
+  const html = reportHtml({
+    title: `msix-sim experiment: ${experimentName}`,
+    meta: [
+      ...(r.description ? [r.description] : []),
+      ...(m?.scenarioSource ? [`scenario: ${m.scenarioSource}`] : []),
+      `${runsText(m, r.summary)} at each grid point; profiles ${listText(r.profiles)}`,
+      `grid: ${values.join("; ")} (${r.points.length} point folders)`,
+      ...toolText(m),
+    ],
+    commandLine: r.commandLine,
+    summary: r.summary,
+    figures,
+    notes,
+    links,
+  });
+  writeFileSync(join(out, "index.html"), html);
+  files.push("index.html");
+  return { kind: "experiment", out, files, notes };
+}
+
+/** `msix-sim plot DIR`: SVG plots, their Vega-Lite specs and index.html for a results folder. */
+export async function plotResults(dir: string, o: PlotOptions = {}): Promise<PlotOutput> {
+  const r = readResults(dir);
+  const out = o.out ?? dir;
+  return r.kind === "batch" ? plotBatch(r, out) : plotExperiment(r, out, o.points ?? true);
+}
