@@ -260,7 +260,12 @@ function vectorWindows(inp: WindowInputs, v: number): { drop: Window[]; defer: W
 }
 
 /** The intervals [a, b) (clipped to `end`, inclusive of `end` as a closing point) where f == value. */
-function intervalsWhere(f: StepFunction, value: number, initial: number, end: Time): Array<[number, number]> {
+function intervalsWhere(
+  f: StepFunction,
+  value: number,
+  initial: number,
+  end: Time,
+): Array<[number, number]> {
   const out: Array<[number, number]> = [];
   let cur = initial;
   let since = 0;

@@ -27,7 +27,11 @@ export async function batchThroughput(
       commandLine: ["bench"],
     });
     const simRuns = runs * profiles.length;
-    return { runs_per_s: simRuns / r.seconds, events_per_s: r.events / r.seconds, seconds: r.seconds };
+    return {
+      runs_per_s: simRuns / r.seconds,
+      events_per_s: r.events / r.seconds,
+      seconds: r.seconds,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

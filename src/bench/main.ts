@@ -21,7 +21,10 @@ interface Case {
 
 const BATCH_RUNS = 200;
 
-async function batchCase(workers: number, profiles: typeof PROFILE_NAMES[number][]): Promise<Row> {
+async function batchCase(
+  workers: number,
+  profiles: (typeof PROFILE_NAMES)[number][],
+): Promise<Row> {
   const r = await batchThroughput("hns3-roce-load", profiles, BATCH_RUNS, workers);
   const row: Row = {
     bench: profiles.length === 1 ? "batch" : "batch-all-profiles",

@@ -2,8 +2,8 @@
 import { Command } from "commander";
 import { scenarioJsonSchema } from "../scenario/schema.js";
 import { batchCommand, experimentCommand, mergeCommand } from "./batch-command.js";
-import { registerPlotCommand } from "./plot-command.js";
 import { reportAndExit } from "./errors.js";
+import { registerPlotCommand } from "./plot-command.js";
 import { presetsText } from "./presets-command.js";
 import { runCommand } from "./run-command.js";
 
