@@ -9,9 +9,30 @@ type Listener = (at: Time) => void;
 export class IrqBus {
   private readonly delivered: Array<Listener[] | undefined> = [];
   private readonly dropped: Array<Listener[] | undefined> = [];
+  private readonly scheduled: Array<Listener[] | undefined> = [];
 
+  /** Runs at the instant an interrupt reaches the guest on v (a driver's handler). */
   onDelivered(v: number, fn: Listener): void {
     (this.delivered[v] ??= []).push(fn);
+  }
+
+  /**
+   * Told, when an interrupt on v is sent on its way to the guest, at what time it will arrive.
+   * For listeners that only need that time (a NAPI queue): the delivery then needs no event of
+   * its own unless some onDelivered handler must run at that instant.
+   */
+  onDeliveryScheduled(v: number, fn: Listener): void {
+    (this.scheduled[v] ??= []).push(fn);
+  }
+
+  /** Some handler must run at the instant of delivery on v. */
+  needsDeliveryEvent(v: number): boolean {
+    return this.delivered[v] !== undefined;
+  }
+
+  emitScheduled(v: number, at: Time): void {
+    const ls = this.scheduled[v];
+    if (ls !== undefined) for (const fn of ls) fn(at);
   }
 
   onDropped(v: number, fn: Listener): void {

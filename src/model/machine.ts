@@ -147,10 +147,14 @@ export class Machine {
     this.vfio = new VfioPci(this.device, this.pciMsi, this.genirq, p, this.profile, hostCpu);
     this.genirq.eventfds = this.vfio;
 
-    this.msixEmulation = new MsixEmulation(sim, tableSize, this.acct, this.timeline, [
-      p.qemu.deliverKvm,
-      p.qemu.deliverQemu,
-    ]);
+    this.msixEmulation = new MsixEmulation(
+      sim,
+      tableSize,
+      this.acct,
+      this.timeline,
+      [p.qemu.deliverKvm, p.qemu.deliverQemu],
+      this.until,
+    );
     this.qemu = new VfioMsix(sim, this.msixEmulation, this.vfio, p, qemuCpu);
     this.vfio.eventfdSink = this.qemu;
     this.guest = new GuestMsix(this.qemu, this.vfio, p, guestCpu, tableSize);

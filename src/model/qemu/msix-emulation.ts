@@ -31,6 +31,8 @@ export class MsixEmulation {
   private readonly deliverFn = (key: number): void => this.arrive(key);
   /** Raise times of interrupts on their way to the guest, FIFO per (path, vector). */
   private readonly inFlight: number[][] = [];
+  /** Per vector: interrupts that reach the guest only after the run's end. */
+  private readonly lateAtEnd: Float64Array;
 
   constructor(
     private readonly sim: Simulation,
@@ -39,12 +41,15 @@ export class MsixEmulation {
     private readonly timeline: Timeline,
     /** Fixed latency to the guest: [through KVM's irqfd, through QEMU]. */
     private readonly latency: readonly [Time, Time],
+    /** The run's end: an interrupt arriving later is still in flight then. */
+    private readonly until: Time,
   ) {
     this.entryMask = new Uint8Array(tableSize).fill(1);
     this.used = new Uint8Array(tableSize);
     this.pba = new Uint8Array(tableSize);
     this.pbaRaisedAt = new Float64Array(tableSize);
     for (let k = 0; k < 2 * tableSize; k++) this.inFlight.push([]);
+    this.lateAtEnd = new Float64Array(tableSize);
   }
 
   isMasked(v: number): boolean {
@@ -66,16 +71,29 @@ export class MsixEmulation {
     }
   }
 
-  /** Delivery to the guest after the path's fixed latency (VIA_KVM irqfd or VIA_QEMU). */
+  /**
+   * Delivery to the guest after the path's fixed latency (VIA_KVM irqfd or VIA_QEMU). Nothing
+   * can happen to it on the way, so it is accounted now with its arrival time, unless a guest
+   * handler must run at that instant (then an event carries it) or it arrives after the run.
+   */
   deliver(v: number, raisedAt: Time, via: typeof VIA_KVM | typeof VIA_QEMU): void {
-    const key = via * this.tableSize + v;
-    this.inFlight[key]!.push(raisedAt);
-    this.sim.schedule(this.latency[via], this.deliverFn, Priority.LATE, DELIVER, key);
+    const at = this.sim.now + this.latency[via];
+    const bus = this.acct.bus;
+    bus.emitScheduled(v, at);
+    if (at > this.until) {
+      this.lateAtEnd[v]!++;
+    } else if (!bus.needsDeliveryEvent(v)) {
+      this.acct.deliver(v, raisedAt, at);
+    } else {
+      const key = via * this.tableSize + v;
+      this.inFlight[key]!.push(raisedAt);
+      this.sim.schedule(this.latency[via], this.deliverFn, Priority.LATE, DELIVER, key);
+    }
   }
 
   /** Adds emulated pending bits and interrupts on their way to the guest, per vector. */
   addPending(perVector: Float64Array): void {
-    for (let v = 0; v < this.tableSize; v++) perVector[v]! += this.pba[v]!;
+    for (let v = 0; v < this.tableSize; v++) perVector[v]! += this.pba[v]! + this.lateAtEnd[v]!;
     this.inFlight.forEach((q, key) => {
       perVector[key % this.tableSize]! += q.length;
     });

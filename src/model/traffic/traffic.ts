@@ -116,12 +116,11 @@ export function expandVectors(spec: TrafficSpec["vectors"], groups: VectorGroups
 }
 
 const ARRIVAL = defineKind("traffic", "arrival");
-const PHASE = defineKind("traffic", "onoff-phase");
 
 /** A named on/off switch for sources (a driver opens "nic" when the interface is up). */
 export class Gate {
   open = false;
-  /** Sources to reset when the gate opens again (a re-initialised queue). */
+  /** Sources to restart when the gate opens again (a re-initialised queue). */
   readonly sources: Source[] = [];
   set(open: boolean): void {
     const opening = open && !this.open;
@@ -145,16 +144,28 @@ export class Gates {
 /** Told when a NAPI queue stalls because its interrupt was dropped. */
 export type StallListener = (vector: number, at: Time) => void;
 
-/** One vector's arrivals. The arrival handler is created once and reused: no allocation per event. */
+/**
+ * One vector's arrivals. The arrival times are a fixed sequence drawn from the source's own
+ * stream, whatever happens to the interrupts, so every profile sees the same arrivals. While
+ * nothing can come of an arrival (gate closed, queue stalled) the source goes dormant instead
+ * of scheduling events; when it wakes it draws the arrivals it slept through (the same draws),
+ * so the sequence is unchanged. The arrival handler is created once: no allocation per event.
+ */
 abstract class Source {
-  protected readonly fire = (): void => this.arrive();
+  private readonly fire = (): void => this.arrive();
   gate: Gate | null = null;
   napi = false;
-  /** NAPI: an interrupt is out and not yet handled. */
+  /** NAPI: an interrupt is out and not yet handled... */
   outstanding = false;
+  /** ...until this time, once its delivery is on its way (Infinity while it waits in a pending bit). */
+  outstandingUntil = Number.POSITIVE_INFINITY;
   /** NAPI: that interrupt was dropped; the queue waits for a restart. */
   stalled = false;
   onStall: StallListener | null = null;
+  /** The next arrival (already drawn), or Infinity. */
+  private nextAt = Number.POSITIVE_INFINITY;
+  private dormant = false;
+
   constructor(
     protected readonly sim: Simulation,
     protected readonly target: EventTarget,
@@ -163,21 +174,37 @@ abstract class Source {
     protected readonly stop: Time,
   ) {}
 
-  abstract begin(start: Time): void;
-
-  /** The arrival process keeps drawing whatever happens, so every profile sees the same arrivals. */
-  protected arrive(): void {
-    this.next();
-    if (this.gate !== null && !this.gate.open) return;
-    if (this.napi) {
-      if (this.outstanding || this.stalled) return; // absorbed into the pending poll
-      this.outstanding = true;
-    }
-    this.target.raise(this.vector);
+  begin(start: Time): void {
+    this.nextAt = this.bounded(this.first(start));
+    this.schedule();
   }
 
-  handled(): void {
-    this.outstanding = false;
+  /** The first arrival at or after `start`. */
+  protected abstract first(start: Time): Time;
+  /** The arrival after one at t. */
+  protected abstract following(t: Time): Time;
+
+  private arrive(): void {
+    this.nextAt = this.bounded(this.following(this.sim.now));
+    const closed = this.gate !== null && !this.gate.open;
+    if (!closed) {
+      if (!this.napi) this.target.raise(this.vector);
+      else {
+        if (this.outstanding && this.sim.now > this.outstandingUntil) this.outstanding = false;
+        if (!this.outstanding && !this.stalled) {
+          this.outstanding = true;
+          this.outstandingUntil = Number.POSITIVE_INFINITY;
+          this.target.raise(this.vector);
+        } // else absorbed into the pending poll
+      }
+    }
+    if (closed || this.stalled) this.dormant = true;
+    else this.schedule();
+  }
+
+  /** An interrupt on this vector is on its way to the guest, arriving at `at`. */
+  deliveryAt(at: Time): void {
+    if (this.outstanding) this.outstandingUntil = Math.min(this.outstandingUntil, at);
   }
 
   lost(at: Time): void {
@@ -187,15 +214,29 @@ abstract class Source {
     this.onStall?.(this.vector, at);
   }
 
+  /** The queue is re-initialised (its gate reopened): a stall ends, a dormant source wakes. */
   restart(): void {
     this.outstanding = false;
     this.stalled = false;
+    if (!this.dormant) return;
+    this.dormant = false;
+    const now = this.sim.now;
+    while (this.nextAt < now) this.nextAt = this.bounded(this.following(this.nextAt));
+    this.schedule();
   }
 
-  protected abstract next(): void;
+  private bounded(t: Time): Time {
+    return t < this.stop ? t : Number.POSITIVE_INFINITY;
+  }
 
-  protected at(t: Time): void {
-    if (t < this.stop) this.sim.at(t, this.fire, Priority.LATE, ARRIVAL);
+  private schedule(): void {
+    if (this.nextAt !== Number.POSITIVE_INFINITY) {
+      this.sim.at(this.nextAt, this.fire, Priority.LATE, ARRIVAL);
+    }
+  }
+
+  protected gap(meanGap: number): number {
+    return Math.floor(this.rng.exponential(meanGap) + 0.5);
   }
 }
 
@@ -212,14 +253,11 @@ class PoissonSource extends Source {
     super(sim, target, v, rng, stop);
     this.meanGap = S / perSecond;
   }
-  begin(start: Time): void {
-    this.at(start + this.gap());
+  protected first(start: Time): Time {
+    return start + this.gap(this.meanGap);
   }
-  protected next(): void {
-    this.at(this.sim.now + this.gap());
-  }
-  private gap(): number {
-    return Math.floor(this.rng.exponential(this.meanGap) + 0.5);
+  protected following(t: Time): Time {
+    return t + this.gap(this.meanGap);
   }
 }
 
@@ -235,18 +273,18 @@ class PeriodicSource extends Source {
   ) {
     super(sim, target, v, rng, stop);
   }
-  begin(start: Time): void {
-    this.at(start + this.phase);
+  protected first(start: Time): Time {
+    return start + this.phase;
   }
-  protected next(): void {
-    this.at(this.sim.now + this.period);
+  protected following(t: Time): Time {
+    return t + this.period;
   }
 }
 
+/** Poisson at `rate` during on-periods, nothing during off-periods; periods alternate. */
 class OnOffSource extends Source {
   private readonly meanGap: number;
   private onUntil = 0;
-  private readonly phaseFn = (): void => this.startOn();
   constructor(
     sim: Simulation,
     target: EventTarget,
@@ -260,23 +298,25 @@ class OnOffSource extends Source {
     super(sim, target, v, rng, stop);
     this.meanGap = S / perSecond;
   }
-  begin(start: Time): void {
-    this.sim.at(start, this.phaseFn, Priority.LATE, PHASE);
+  protected first(start: Time): Time {
+    return this.fromPhase(start);
   }
-  private startOn(): void {
-    this.onUntil = this.sim.now + this.on.sample(this.rng);
-    this.next();
+  protected following(t: Time): Time {
+    const next = t + this.gap(this.meanGap);
+    if (next < this.onUntil) return next;
+    return this.fromPhase(this.onUntil + this.off.sample(this.rng));
   }
-  protected next(): void {
-    const t = this.sim.now + Math.floor(this.rng.exponential(this.meanGap) + 0.5);
-    if (t < this.onUntil) {
-      this.at(t);
-    } else {
-      const offStart = this.onUntil;
-      const nextOn = offStart + this.off.sample(this.rng);
-      if (nextOn < this.stop)
-        this.sim.at(Math.max(nextOn, this.sim.now), this.phaseFn, Priority.LATE, PHASE);
+  /** An on-period starting at `start`: its first arrival, or the next period's. */
+  private fromPhase(start: Time): Time {
+    for (let phase = start; phase < this.stop; ) {
+      this.onUntil = phase + this.on.sample(this.rng);
+      const t = phase + this.gap(this.meanGap);
+      if (t < this.onUntil) return t;
+      const next = this.onUntil + this.off.sample(this.rng);
+      if (next <= phase) return Number.POSITIVE_INFINITY; // zero-length periods: no arrivals
+      phase = next;
     }
+    return Number.POSITIVE_INFINITY;
   }
 }
 
@@ -350,7 +390,7 @@ export function startTraffic(
         src.napi = true;
         src.onStall = ctx.onStall;
         const s = src;
-        ctx.bus.onDelivered(v, () => s.handled());
+        ctx.bus.onDeliveryScheduled(v, (at) => s.deliveryAt(at));
         ctx.bus.onDropped(v, (at) => s.lost(at));
       }
       src.begin(spec.start);
