@@ -52,6 +52,23 @@ type Fate =
 
 const EMPTY: StepFunction = { times: [], values: [] };
 
+/** The windows of a run record. */
+export function windowsOf(r: {
+  timeline: Timeline;
+  tableSize: number;
+  end: Time;
+  lpiTakeLatency: Time;
+  pbaSurvivesDisable: boolean;
+}): { drop: Window[]; defer: Window[] } {
+  return computeWindows({
+    timeline: r.timeline,
+    tableSize: r.tableSize,
+    end: r.end,
+    lpiTakeLatency: r.lpiTakeLatency,
+    pbaSurvivesDisable: r.pbaSurvivesDisable,
+  });
+}
+
 export function computeWindows(inp: WindowInputs): { drop: Window[]; defer: Window[] } {
   const drop: Window[] = [];
   const defer: Window[] = [];

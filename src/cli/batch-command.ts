@@ -28,6 +28,22 @@ export interface BatchCommandOptions {
 
 export const EXIT_INTERRUPTED = 130;
 
+/** Runs `body` with Ctrl-C and SIGTERM turned into a flag it polls (completed work is kept). */
+async function interruptible<T>(body: (abort: { aborted: boolean }) => Promise<T>): Promise<T> {
+  const abort = { aborted: false };
+  const onSignal = () => {
+    abort.aborted = true;
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    return await body(abort);
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
+
 export function parseWindowRuns(s: string | undefined): number {
   if (s === undefined) return 100;
   if (s === "all") return Number.POSITIVE_INFINITY;
@@ -41,17 +57,12 @@ export async function batchCommand(
 ): Promise<{ text: string; code: number }> {
   const runs = parseCount(o.runs, "--runs", 1);
   if (runs === undefined) throw new InputError("--runs: required (the number of runs)");
-  if (o.out === undefined) throw new InputError("--out: required (the output folder)");
+  const out = o.out;
+  if (out === undefined) throw new InputError("--out: required (the output folder)");
   if (o.resume && o.force) throw new InputError("--resume and --force: give one of them, not both");
   const workers = parseCount(o.workers, "--workers", 1) ?? availableParallelism();
-  const abort = { aborted: false };
-  const onSignal = () => {
-    abort.aborted = true;
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
   const bar = progressBar(o.quiet ?? false);
-  try {
+  return interruptible(async (abort) => {
     const res = await runBatch({
       source: { preset: o.preset, scenarioFile: o.scenario, params: o.param, sets: o.set },
       runs,
@@ -59,7 +70,7 @@ export async function batchCommand(
       profiles: parseProfiles(o.profiles),
       workers,
       shard: parseShard(o.shard),
-      out: o.out,
+      out,
       windowRuns: parseWindowRuns(o.windowRuns),
       resume: o.resume ?? false,
       force: o.force ?? false,
@@ -77,13 +88,9 @@ export async function batchCommand(
     const rate = res.seconds > 0 ? (res.done * res.plan.profiles.length) / res.seconds : 0;
     const text = o.quiet
       ? ""
-      : `${summaryTable(res.summary)}\nwrote ${res.dir}/{runs,windows,summary,paired}.csv and manifest.json (${res.plan.to - res.plan.from} runs x ${res.plan.profiles.length} profiles in ${res.seconds.toFixed(1)} s, ${rate.toFixed(0)} runs/s)\n`;
+      : `${summaryTable(res.summary)}\nwrote ${res.dir}/{runs,windows,cycles,summary,paired}.csv and manifest.json (${res.plan.to - res.plan.from} runs x ${res.plan.profiles.length} profiles in ${res.seconds.toFixed(1)} s, ${rate.toFixed(0)} runs/s)\n`;
     return { text, code: 0 };
-  } finally {
-    bar.stop();
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-  }
+  }).finally(() => bar.stop());
 }
 
 export async function mergeCommand(
@@ -139,17 +146,11 @@ export async function experimentCommand(
 ): Promise<{ text: string; code: number }> {
   if (o.out === undefined) throw new InputError("--out: required (the results folder)");
   const workers = parseCount(o.workers, "--workers", 1) ?? availableParallelism();
-  const abort = { aborted: false };
-  const onSignal = () => {
-    abort.aborted = true;
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
   let bar = progressBar(true);
-  try {
+  return interruptible(async (abort) => {
     const res = await runExperiment({
       file,
-      out: o.out,
+      out: o.out!,
       workers,
       force: o.force ?? false,
       quiet: o.quiet ?? false,
@@ -175,9 +176,5 @@ export async function experimentCommand(
         : `wrote ${o.out}/summary.csv (${res.rows} rows) and one folder per grid point\n`,
       code: 0,
     };
-  } finally {
-    bar.stop();
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-  }
+  }).finally(() => bar.stop());
 }

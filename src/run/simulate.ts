@@ -1,4 +1,4 @@
-import { computeWindows, type Window } from "../analysis/windows.js";
+import { type Window, windowsOf } from "../analysis/windows.js";
 import type { Step } from "../model/cpu.js";
 import { Machine, type MachineOptions } from "../model/machine.js";
 import { collectRecord, type RunRecord } from "../model/run-record.js";
@@ -32,13 +32,7 @@ export function simulate(opts: SimulateOptions): RunResult {
   if (opts.script) m.spawn(opts.script(m), "script");
   m.sim.run({ until: opts.until });
   const record = collectRecord(m, opts.seed);
-  const w = computeWindows({
-    timeline: record.timeline,
-    tableSize: record.tableSize,
-    end: record.end,
-    lpiTakeLatency: record.lpiTakeLatency,
-    pbaSurvivesDisable: record.pbaSurvivesDisable,
-  });
+  const w = windowsOf(record);
   return { record, windows: w.drop, deferWindows: w.defer };
 }
 

@@ -1,5 +1,6 @@
 import { type DurationInput, parseDuration } from "../engine/index.js";
-import { LINK_MODES } from "../guest/link-monitor.js";
+import type { Hns3ParamsInput } from "../guest/hns3-params.js";
+import { LINK_MODES, type LinkMode } from "../guest/link-monitor.js";
 import { InputError } from "./errors.js";
 import type { ScenarioInput } from "./schema.js";
 
@@ -107,6 +108,66 @@ function nicTraffic(v: PresetValues, from: number, to: number): ScenarioInput["t
 
 const ns = (x: number | string | boolean): number => parseDuration(x as DurationInput);
 
+type Timeline = NonNullable<ScenarioInput["timeline"]>;
+
+/**
+ * An HNS3 + hns_roce scenario: the layout from the vector-count knobs, NIC traffic around the
+ * reconfiguration at `around`, and the timeline (which starts with the driver's bring-up).
+ */
+function hns3Scenario(
+  name: string,
+  v: PresetValues,
+  around: number,
+  driver: Hns3ParamsInput,
+  timeline: Timeline,
+): ScenarioInput {
+  return {
+    name,
+    duration: ns(v.duration),
+    params: { device: { tableSize: tableFor(v) } },
+    driver: { nicVectors: Number(v.nic_vectors), roceVectors: Number(v.roce_vectors), ...driver },
+    traffic: nicTraffic(v, around - ns(v.traffic_before), around + ns(v.traffic_after)),
+    timeline,
+  };
+}
+
+/** Driver load, interface up and hns_roce load. */
+function bringUp(offset: number, roceAt: number): Timeline {
+  return [
+    { at: offset, action: "hns3-load" },
+    { at: offset + 100_000_000, action: "hns3-up" },
+    { at: offset + roceAt, action: "roce-load" },
+  ];
+}
+
+/** Every latency zero except the VFIO ioctl: the MSI-X-disabled phase of a cycle is exactly `ioctl`. */
+export function zeroLatencyParams(ioctl: DurationInput = 0): NonNullable<ScenarioInput["params"]> {
+  const z = "0";
+  return {
+    device: { pbaSurvivesDisable: true },
+    its: { commandLatency: { MAPD: z, MAPTI: z, DISCARD: z, SYNC: z, INV: z, MAPC: z, INVALL: z } },
+    host: {
+      lpiTakeLatency: z,
+      cost: {
+        ioctl,
+        requestIrq: z,
+        freeIrq: z,
+        irqBypass: z,
+        msiAlloc: z,
+        msiFree: z,
+        itsDeviceCreate: z,
+        capabilityInit: z,
+        msixShutdown: z,
+        entryWrite: z,
+        directLpiInv: z,
+        flr: z,
+      },
+    },
+    qemu: { trap: z, kvmRoute: z, setIrqsPrepare: z },
+    guest: { flrWait: z },
+  };
+}
+
 export const PRESETS: readonly Preset[] = [
   {
     name: "hns3-roce-load",
@@ -123,26 +184,14 @@ export const PRESETS: readonly Preset[] = [
       trafficAfter("300ms"),
       duration("15s"),
     ],
-    build: (v) => ({
-      name: "hns3-roce-load",
-      duration: ns(v.duration),
-      params: { device: { tableSize: tableFor(v) } },
-      driver: {
-        nicVectors: Number(v.nic_vectors),
-        roceVectors: Number(v.roce_vectors),
-        linkMode: v.link_mode as (typeof LINK_MODES)[number],
-      },
-      traffic: nicTraffic(
+    build: (v) =>
+      hns3Scenario(
+        "hns3-roce-load",
         v,
-        ns(v.roce_load_at) - ns(v.traffic_before),
-        ns(v.roce_load_at) + ns(v.traffic_after),
+        ns(v.roce_load_at),
+        { linkMode: v.link_mode as LinkMode },
+        bringUp(0, ns(v.roce_load_at)),
       ),
-      timeline: [
-        { at: 0, action: "hns3-load" },
-        { at: "100ms", action: "hns3-up" },
-        { at: ns(v.roce_load_at), action: "roce-load" },
-      ],
-    }),
   },
   {
     name: "hns3-qemu-reset",
@@ -170,33 +219,12 @@ export const PRESETS: readonly Preset[] = [
       trafficAfter("2s"),
       duration("18s"),
     ],
-    build: (v) => {
-      const r = ns(v.reset_at) + ns(v.reinit_after);
-      return {
-        name: "hns3-qemu-reset",
-        duration: ns(v.duration),
-        params: { device: { tableSize: tableFor(v) } },
-        driver: {
-          nicVectors: Number(v.nic_vectors),
-          roceVectors: Number(v.roce_vectors),
-          linkMode: v.link_mode as (typeof LINK_MODES)[number],
-        },
-        traffic: nicTraffic(
-          v,
-          ns(v.reset_at) - ns(v.traffic_before),
-          ns(v.reset_at) + ns(v.traffic_after),
-        ),
-        timeline: [
-          { at: 0, action: "hns3-load" },
-          { at: "100ms", action: "hns3-up" },
-          { at: "500ms", action: "roce-load" },
-          { at: ns(v.reset_at), action: "qemu-reset" },
-          { at: r, action: "hns3-load" },
-          { at: r + 100_000_000, action: "hns3-up" },
-          { at: r + 500_000_000, action: "roce-load" },
-        ],
-      };
-    },
+    build: (v) =>
+      hns3Scenario("hns3-qemu-reset", v, ns(v.reset_at), { linkMode: v.link_mode as LinkMode }, [
+        ...bringUp(0, 500_000_000),
+        { at: ns(v.reset_at), action: "qemu-reset" },
+        ...bringUp(ns(v.reset_at) + ns(v.reinit_after), 500_000_000),
+      ]),
   },
   {
     name: "hns3-guest-flr",
@@ -234,28 +262,16 @@ export const PRESETS: readonly Preset[] = [
     ],
     build: (v) => {
       const vf = v.function === "vf";
-      return {
-        name: "hns3-guest-flr",
-        duration: ns(v.duration),
-        params: { device: { tableSize: tableFor(v) } },
-        driver: {
+      return hns3Scenario(
+        "hns3-guest-flr",
+        v,
+        ns(v.flr_at),
+        {
           function: vf ? "vf" : "pf",
-          nicVectors: Number(v.nic_vectors),
-          roceVectors: Number(v.roce_vectors),
           ...(vf ? { linkUpDelay: { uniform: ["100us", ns(v.link_up_delay)] } } : {}),
         },
-        traffic: nicTraffic(
-          v,
-          ns(v.flr_at) - ns(v.traffic_before),
-          ns(v.flr_at) + ns(v.traffic_after),
-        ),
-        timeline: [
-          { at: 0, action: "hns3-load" },
-          { at: "100ms", action: "hns3-up" },
-          { at: "500ms", action: "roce-load" },
-          { at: ns(v.flr_at), action: "guest-flr" },
-        ],
-      };
+        [...bringUp(0, 500_000_000), { at: ns(v.flr_at), action: "guest-flr" }],
+      );
     },
   },
   {
@@ -278,34 +294,10 @@ export const PRESETS: readonly Preset[] = [
       },
     ],
     build: (v) => {
-      const z = "0";
       return {
         name: "single-vector-window",
         duration: "13ms",
-        params: {
-          device: { pbaSurvivesDisable: true },
-          its: {
-            commandLatency: { MAPD: z, MAPTI: z, DISCARD: z, SYNC: z, INV: z, MAPC: z, INVALL: z },
-          },
-          host: {
-            lpiTakeLatency: z,
-            cost: {
-              ioctl: ns(v.window),
-              requestIrq: z,
-              freeIrq: z,
-              irqBypass: z,
-              msiAlloc: z,
-              msiFree: z,
-              itsDeviceCreate: z,
-              capabilityInit: z,
-              msixShutdown: z,
-              entryWrite: z,
-              directLpiInv: z,
-              flr: z,
-            },
-          },
-          qemu: { trap: z, kvmRoute: z, setIrqsPrepare: z },
-        },
+        params: zeroLatencyParams(ns(v.window)),
         traffic: [{ vectors: 0, start: "9500us", stop: "12ms", poisson: { rate: Number(v.rate) } }],
         timeline: [
           { at: 0, action: "msix-enable", nvec: 16 },

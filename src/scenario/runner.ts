@@ -1,4 +1,4 @@
-import { computeWindows } from "../analysis/windows.js";
+import { windowsOf } from "../analysis/windows.js";
 import {
   type ProcessBody,
   parseDistribution,
@@ -111,13 +111,7 @@ export function runScenario(prep: PreparedScenario, opts: ScenarioRunOptions = {
   m.spawn(playTimeline(m, driver, prep), "timeline");
   m.sim.run({ until: sc.duration });
   const record = collectRecord(m, seed);
-  const w = computeWindows({
-    timeline: record.timeline,
-    tableSize: record.tableSize,
-    end: record.end,
-    lpiTakeLatency: record.lpiTakeLatency,
-    pbaSurvivesDisable: record.pbaSurvivesDisable,
-  });
+  const w = windowsOf(record);
   return { record, windows: w.drop, deferWindows: w.defer, outcome: driver.outcome() };
 }
 

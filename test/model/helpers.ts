@@ -1,4 +1,5 @@
 import type { ModelParamsInput } from "../../src/model/params.js";
+import { zeroLatencyParams } from "../../src/scenario/presets.js";
 
 /** Every control-plane latency fixed (no randomness besides traffic). */
 export function fixedParams(overrides: ModelParamsInput = {}): ModelParamsInput {
@@ -24,28 +25,10 @@ export function fixedParams(overrides: ModelParamsInput = {}): ModelParamsInput 
 export function zeroCosts(
   overrides: { ioctl?: string; lpiTakeLatency?: string; pbaSurvivesDisable?: boolean } = {},
 ): ModelParamsInput {
-  const z = "0";
+  const p = zeroLatencyParams(overrides.ioctl ?? 0) as ModelParamsInput;
   return {
+    ...p,
     device: { pbaSurvivesDisable: overrides.pbaSurvivesDisable ?? true },
-    its: { commandLatency: { MAPD: z, MAPTI: z, DISCARD: z, SYNC: z, INV: z, MAPC: z, INVALL: z } },
-    host: {
-      lpiTakeLatency: overrides.lpiTakeLatency ?? z,
-      cost: {
-        ioctl: overrides.ioctl ?? z,
-        requestIrq: z,
-        freeIrq: z,
-        irqBypass: z,
-        msiAlloc: z,
-        msiFree: z,
-        itsDeviceCreate: z,
-        capabilityInit: z,
-        msixShutdown: z,
-        entryWrite: z,
-        directLpiInv: z,
-        flr: z,
-      },
-    },
-    qemu: { trap: z, kvmRoute: z, setIrqsPrepare: z },
-    guest: { flrWait: z },
+    host: { ...p.host, lpiTakeLatency: overrides.lpiTakeLatency ?? "0" },
   };
 }
