@@ -42,13 +42,11 @@ export interface WindowInputs {
   readonly pbaSurvivesDisable: boolean;
 }
 
-const DROP = 0;
-const DELIVERED = 1;
-const DEFERRED = 2;
-const PENDING = 3;
-type Fate =
-  | { kind: typeof DROP; cause: number }
-  | { kind: typeof DELIVERED | typeof DEFERRED | typeof PENDING };
+/** A fate is a drop cause (>= 0) or one of these; plain numbers keep the sweep allocation-free. */
+const DELIVERED = -1;
+const DEFERRED = -2;
+const PENDING = -3;
+type Fate = number;
 
 const EMPTY: StepFunction = { times: [], values: [] };
 
@@ -131,21 +129,21 @@ function vectorWindows(inp: WindowInputs, v: number): { drop: Window[]; defer: W
     at(enable, t, 0) === 1 && at(fmask, t, 0) === 0 && at(mask, t, 1) === 0;
 
   const fromQemu = (tau: Time, lpiHost: number): Fate => {
-    if (lpiHost === HostRoute.KVM) return { kind: DELIVERED };
+    if (lpiHost === HostRoute.KVM) return DELIVERED;
     const g = at(guest, tau, GuestView.UNUSED);
-    if (g === GuestView.UNUSED) return { kind: DROP, cause: Cause.GUEST_VECTOR_UNUSED };
-    if (g === GuestView.UNMASKED) return { kind: DELIVERED };
+    if (g === GuestView.UNUSED) return Cause.GUEST_VECTOR_UNUSED;
+    if (g === GuestView.UNMASKED) return DELIVERED;
     // Kept in QEMU's emulated PBA until the guest unmasks, unless cleared first.
     let t = tau;
     for (;;) {
       const c = nextAfter(guest.times, t);
       if (markIn(qemuPbaClear, tau, Math.min(c, inp.end))) {
-        return { kind: DROP, cause: Cause.GUEST_VECTOR_UNUSED };
+        return Cause.GUEST_VECTOR_UNUSED;
       }
-      if (c > inp.end) return { kind: PENDING };
+      if (c > inp.end) return PENDING;
       const now = at(guest, c, GuestView.UNUSED);
-      if (now === GuestView.UNMASKED) return { kind: DEFERRED };
-      if (now === GuestView.UNUSED) return { kind: DROP, cause: Cause.GUEST_VECTOR_UNUSED };
+      if (now === GuestView.UNMASKED) return DEFERRED;
+      if (now === GuestView.UNUSED) return Cause.GUEST_VECTOR_UNUSED;
       t = c;
     }
   };
@@ -155,7 +153,7 @@ function vectorWindows(inp: WindowInputs, v: number): { drop: Window[]; defer: W
     if (x === XLATE_NO_MESSAGE) {
       throw new Error(`model invariant: vector ${v} would send an all-zero message at ${s} ns`);
     }
-    if (x < 0) return { kind: DROP, cause: -x };
+    if (x < 0) return -x;
     const lt = lpiTracks.get(x)!;
     let since = s;
     let due = at(lt.enabled, s, 0) === 1 ? s + L : Number.NaN;
@@ -166,28 +164,28 @@ function vectorWindows(inp: WindowInputs, v: number): { drop: Window[]; defer: W
         waited = true;
         const e = nextEnable(lt.enabled, since);
         if (markIn(lt.discard, since, Math.min(e, inp.end))) {
-          return { kind: DROP, cause: Cause.DISCARDED_WHILE_PENDING };
+          return Cause.DISCARDED_WHILE_PENDING;
         }
-        if (e > inp.end) return { kind: PENDING };
+        if (e > inp.end) return PENDING;
         since = e;
         due = e + L;
       }
       if (markIn(lt.discard, since, Math.min(due, inp.end))) {
-        return { kind: DROP, cause: Cause.DISCARDED_WHILE_PENDING };
+        return Cause.DISCARDED_WHILE_PENDING;
       }
-      if (due > inp.end) return { kind: PENDING };
+      if (due > inp.end) return PENDING;
       if (at(lt.enabled, due, 0) === 1) break;
       since = due;
       due = Number.NaN;
     }
     const host = at(lt.host, due, HostRoute.NONE);
-    if (host === HostRoute.NONE) return { kind: DROP, cause: Cause.NO_HOST_HANDLER };
+    if (host === HostRoute.NONE) return Cause.NO_HOST_HANDLER;
     const f = fromQemu(due, host);
-    return f.kind === DELIVERED && waited ? { kind: DEFERRED } : f;
+    return f === DELIVERED && waited ? DEFERRED : f;
   };
 
   const fate = (t: Time): Fate => {
-    if (at(enable, t, 0) === 0) return { kind: DROP, cause: Cause.MSIX_DISABLED };
+    if (at(enable, t, 0) === 0) return Cause.MSIX_DISABLED;
     if (deliverableAt(t)) return fromSend(t, false);
     // Pending in the PBA until the vector is deliverable again, unless the bits are cleared.
     // Every clear is itself a device change, so the outcome is the same for every t before the
@@ -204,11 +202,11 @@ function vectorWindows(inp: WindowInputs, v: number): { drop: Window[]; defer: W
     for (let i = first; i < deviceChanges.length; i++) {
       const c = deviceChanges[i]!;
       if (c > inp.end) break;
-      if (markIn(pbaClear, t, c)) return { kind: DROP, cause: Cause.MSIX_DISABLED };
+      if (markIn(pbaClear, t, c)) return Cause.MSIX_DISABLED;
       if (deliverableAt(c)) return fromSend(c, true);
     }
-    if (markIn(pbaClear, t, inp.end)) return { kind: DROP, cause: Cause.MSIX_DISABLED };
-    return { kind: PENDING };
+    if (markIn(pbaClear, t, inp.end)) return Cause.MSIX_DISABLED;
+    return PENDING;
   };
   const pendingFate = new Map<number, Fate>();
 
@@ -263,10 +261,10 @@ function vectorWindows(inp: WindowInputs, v: number): { drop: Window[]; defer: W
   for (const t of sorted) {
     const expects = at(guest, t, GuestView.UNUSED) === GuestView.UNMASKED;
     const f = expects ? fate(t) : null;
-    const dropCause = f !== null && f.kind === DROP ? f.cause : -1;
+    const dropCause = f !== null && f >= 0 ? f : -1;
     if (openDrop !== null && openDrop.cause !== dropCause) close(t);
     if (dropCause >= 0 && openDrop === null) openDrop = { start: t, cause: dropCause };
-    const isDefer = f !== null && f.kind === DEFERRED;
+    const isDefer = f === DEFERRED;
     if (openDefer !== null && !isDefer) closeDefer(t);
     if (isDefer && openDefer === null) openDefer = t;
   }

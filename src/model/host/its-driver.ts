@@ -1,4 +1,4 @@
-import { type Signal, type Simulation, sleep, waitFor } from "../../engine/index.js";
+import { type Simulation, waitFor } from "../../engine/index.js";
 import type { Cpu, Step } from "../cpu.js";
 import type { Its, ItsCommand } from "../its/its.js";
 import type { Redistributor } from "../its/redistributor.js";
@@ -6,6 +6,8 @@ import { ITS_COMMANDS, type ItsCommandName, type ModelParams } from "../params.j
 import type { Profile } from "../profiles.js";
 
 export const ENOSPC = -28;
+/** waitPolled target meaning "a free queue slot" rather than a CREADR position. */
+const FREE_SLOT = -1;
 export const LPI_BASE = 8192;
 
 /** The driver's view of one ITS device (struct its_device). */
@@ -217,16 +219,7 @@ export class ItsDriver {
    * and budget; a timeout is logged and the caller goes on). Returns false on either failure.
    */
   *send(cmd: ItsCommand, withSync: boolean, fn: string): Step<boolean> {
-    const poll = this.params.its.pollInterval;
-    const budget = this.params.its.timeout;
-    if (
-      !((yield this.waitPolled(
-        () => this.its.hasFreeSlot(),
-        () => this.its.whenSlotFree(),
-        poll,
-        budget,
-      )) as boolean)
-    ) {
+    if (!this.its.hasFreeSlot() && !((yield this.waitPolled(FREE_SLOT)) as boolean)) {
       this.counts.notDraining++;
       if (this.cpu.on) this.cpu.log("ITS queue not draining", { cmd: cmd.op, fn });
       return false;
@@ -239,14 +232,7 @@ export class ItsDriver {
       this.its.post(sync);
       this.count(sync);
     }
-    const target = this.its.cwriter;
-    const done = () => this.its.creadr >= target;
-    const completed: boolean = yield this.waitPolled(
-      done,
-      () => this.its.whenCompleted(target),
-      poll,
-      budget,
-    );
+    const completed: boolean = yield this.waitPolled(this.its.cwriter);
     if (!completed) {
       this.counts.timeouts++;
       if (this.cpu.on) this.cpu.log("ITS queue timeout", { cmd: cmd.op, fn });
@@ -256,25 +242,25 @@ export class ItsDriver {
   }
 
   /**
-   * Busy-wait polling every `poll` ns for at most `budget` ns, computed without an event per
-   * poll: wait for the condition's signal, then round up to the next poll instant.
+   * Busy-wait polling every pollInterval for at most the timeout budget, until CREADR reaches
+   * `target` (or, for FREE_SLOT, until a queue slot is free). Computed without an event per
+   * poll: wait for the ITS's signal, then round up to the next poll instant.
    */
-  private *waitPolled(
-    ready: () => boolean,
-    signal: () => Signal<void>,
-    poll: number,
-    budget: number,
-  ): Step<boolean> {
+  private *waitPolled(target: number): Step<boolean> {
+    const poll = this.params.its.pollInterval;
+    const budget = this.params.its.timeout;
+    const its = this.its;
     const start = this.sim.now;
     for (;;) {
       const elapsed = this.sim.now - start;
-      if (ready()) {
+      if (target === FREE_SLOT ? its.hasFreeSlot() : its.creadr >= target) {
         const observed = Math.ceil(elapsed / poll) * poll;
-        if (observed > elapsed) yield sleep(observed - elapsed);
+        if (observed > elapsed) yield observed - elapsed;
         return true;
       }
       if (elapsed >= budget) return false;
-      const r = yield waitFor(signal(), budget - elapsed);
+      const signal = target === FREE_SLOT ? its.whenSlotFree() : its.whenCompleted(target);
+      const r = yield waitFor(signal, budget - elapsed);
       if (!r.fired) return false;
     }
   }
