@@ -37,6 +37,10 @@ export const SUMMARY_COLUMNS = [
   "drop_window_total_p99_ns",
   "drop_window_total_max_ns",
   "mean_resize_cycles",
+  "runs_with_resets",
+  "reset_rate",
+  "reset_rate_ci95_low",
+  "reset_rate_ci95_high",
   "mean_reset_attempts",
 ] as const;
 
@@ -74,6 +78,8 @@ export function summarize(
     const n = rs.length;
     const failures = rs.filter((r) => r.linkFailed === 1).length;
     const withDrops = rs.filter((r) => r.dropped > 0).length;
+    const withResets = rs.filter((r) => r.resetAttempts > 0).length;
+    const rw = wilson(withResets, n);
     const fw = wilson(failures, n);
     const dw = wilson(withDrops, n);
     const windows = rs.map((r) => r.dropWindowTotal).sort((a, b) => a - b);
@@ -97,6 +103,10 @@ export function summarize(
       drop_window_total_p99_ns: nullIfNaN(quantile(windows, 0.99)),
       drop_window_total_max_ns: nullIfNaN(quantile(windows, 1)),
       mean_resize_cycles: round(mean(rs.map((r) => r.resizeCycles))),
+      runs_with_resets: withResets,
+      reset_rate: round(withResets / n),
+      reset_rate_ci95_low: round(rw.low),
+      reset_rate_ci95_high: round(rw.high),
       mean_reset_attempts: round(mean(rs.map((r) => r.resetAttempts))),
     };
   });

@@ -116,6 +116,7 @@ export function summaryTable(rows: readonly SummaryRow[]): string {
     "window p50",
     "window p99",
     "cycles",
+    "port resets",
   ];
   const body = rows.map((r) => [
     String(r.profile),
@@ -129,6 +130,7 @@ export function summaryTable(rows: readonly SummaryRow[]): string {
     r.drop_window_total_p50_ns === null ? "-" : formatDuration(Number(r.drop_window_total_p50_ns)),
     r.drop_window_total_p99_ns === null ? "-" : formatDuration(Number(r.drop_window_total_p99_ns)),
     r.mean_resize_cycles === null ? "-" : Number(r.mean_resize_cycles).toFixed(1),
+    `${r.runs_with_resets} (${pct(r.reset_rate)})`,
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]) =>
