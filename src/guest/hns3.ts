@@ -75,8 +75,6 @@ export class Hns3Driver {
   readonly roceMailbox: Mailbox;
   readonly vfMailbox: Mailbox;
   loaded = false;
-  /** The driver was probed at some point: there is a port whose link can fail. */
-  everLoaded = false;
   nicUp = false;
   roceUp = false;
   rstFail = false;
@@ -179,6 +177,11 @@ export class Hns3Driver {
     yield this.locked(this.roceUninit());
   }
 
+  /** rmmod: RoCE and the NIC go down, the misc vector is freed, MSI-X is disabled (hclge_uninit_ae_dev). */
+  *unload(): Step {
+    yield this.locked(this.doUnload());
+  }
+
   /** A function reset (hclge_reset), e.g. asked for by the TX watchdog. */
   *reset(reason = "request"): Step {
     yield this.locked(this.resetTask(reason));
@@ -195,8 +198,10 @@ export class Hns3Driver {
   }
 
   outcome(): Hns3Outcome {
+    // A port counts as failed only if it should be up: the driver is loaded, or it died in a reset.
+    const shouldBeUp = this.loaded || this.rstFail || this.nicDead;
     const linkFailed =
-      this.everLoaded && !this.link.guestUp && (this.rstFail || this.nicDead || !this.resetting);
+      shouldBeUp && !this.link.guestUp && (this.rstFail || this.nicDead || !this.resetting);
     return {
       linkUpNs: this.link.guestUp ? this.link.upAt : null,
       resetAttempts: this.resetAttempts,
@@ -216,7 +221,6 @@ export class Hns3Driver {
     yield this.m.guest.unmask(this.layout.misc); // hclge_misc_irq_init
     this.m.gates.get("loaded").set(true);
     this.loaded = true;
-    this.everLoaded = true;
     this.nicDead = false;
     this.link.start();
   }
@@ -356,6 +360,17 @@ export class Hns3Driver {
       }
       yield this.doUp();
     }
+  }
+
+  private *doUnload(): Step {
+    if (!this.loaded) return;
+    yield this.roceUninit();
+    yield this.nicUninit();
+    yield this.m.guest.mask(this.layout.misc); // hclge_misc_irq_uninit
+    yield this.m.guest.disable(); // hclge_uninit_msi -> pci_free_irq_vectors
+    this.m.gates.get("loaded").set(false);
+    this.loaded = false;
+    this.link.halt();
   }
 
   private *doQemuReset(): Step {

@@ -70,6 +70,12 @@ export class LinkMonitor {
     this.firmwareUp = false;
   }
 
+  /** The driver is removed: the service task stops until the next start(). */
+  halt(): void {
+    this.running = false;
+    this.down();
+  }
+
   /** RST_FAIL: polling stops for good. */
   stop(): void {
     this.stopped = true;

@@ -140,6 +140,9 @@ function* playTimeline(m: Machine, d: Hns3Driver, prep: PreparedScenario): Proce
       case "hns3-load":
         yield d.load();
         break;
+      case "hns3-unload":
+        yield d.unload();
+        break;
       case "hns3-up":
         yield d.up();
         break;

@@ -11,6 +11,7 @@ export const ACTIONS = [
   "unmask",
   "mask",
   "hns3-load",
+  "hns3-unload",
   "hns3-up",
   "hns3-down",
   "roce-load",
@@ -37,7 +38,7 @@ export const TimelineEntrySchema = z
     action: z
       .enum(ACTIONS)
       .describe(
-        "msix-enable/-disable, unmask/mask (with vectors), hns3-load, hns3-up, hns3-down, roce-load, roce-unload, reset, guest-flr, qemu-reset, link-up",
+        "msix-enable/-disable, unmask/mask (with vectors), hns3-load, hns3-unload, hns3-up, hns3-down, roce-load, roce-unload, reset, guest-flr, qemu-reset, link-up",
       ),
     vectors: z
       .union([VectorItem, z.array(VectorItem).min(1)])

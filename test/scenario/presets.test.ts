@@ -62,3 +62,36 @@ describe("presets", () => {
     expect(new Set(counts).size).toBe(1);
   });
 });
+
+describe("driver actions", () => {
+  it("hns3-unload frees the vectors and disables MSI-X; a reload brings the link back", () => {
+    const run = (timeline: unknown[]) =>
+      runScenario(
+        prepareScenario(
+          resolveScenario({
+            preset: "hns3-roce-load",
+            sets: [`timeline=${JSON.stringify(timeline)}`, "traffic=[]", "duration=10s"],
+          }).scenario,
+        ),
+        { profile: "dyn", seed: 3 },
+      );
+    const unloaded = run([
+      { at: 0, action: "hns3-load" },
+      { at: "100ms", action: "hns3-up" },
+      { at: "1s", action: "roce-load" },
+      { at: "4s", action: "hns3-unload" },
+    ]);
+    expect(unloaded.outcome.linkFailed).toBe(false);
+    expect(unloaded.outcome.linkUpNs).toBeNull();
+    expect(unloaded.record.timeline.valueAt(0 as never, 0, 9e9, -1)).toBe(0); // MSI-X Enable clear
+    const reloaded = run([
+      { at: 0, action: "hns3-load" },
+      { at: "100ms", action: "hns3-up" },
+      { at: "4s", action: "hns3-unload" },
+      { at: "5s", action: "hns3-load" },
+      { at: "5100ms", action: "hns3-up" },
+    ]);
+    expect(reloaded.outcome.linkFailed).toBe(false);
+    expect(reloaded.outcome.linkUpNs).toBeGreaterThan(5.1e9);
+  });
+});
