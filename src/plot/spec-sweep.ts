@@ -59,6 +59,13 @@ const METRICS: Metric[] = [
     expected: null,
     title: "failure probability (link failed)",
   },
+  {
+    value: "reset_rate",
+    low: "reset_rate_ci95_low",
+    high: "reset_rate_ci95_high",
+    expected: null,
+    title: "port reset probability (runs with a reset)",
+  },
 ];
 
 /**
@@ -156,9 +163,11 @@ export function sweepSpec(
   ];
   return {
     $schema: VL_SCHEMA,
-    title: { text: `Loss and failure probability against ${axes.x}`, subtitle },
+    title: { text: `Loss, failure and port-reset probability against ${axes.x}`, subtitle },
     config: CONFIG,
-    vconcat: METRICS.map((m) => panel(summary, axes, m, profiles)),
+    vconcat: METRICS.filter((m) => summary.columns.includes(m.value)).map((m) =>
+      panel(summary, axes, m, profiles),
+    ),
     resolve: { scale: { color: "shared" } },
   };
 }
