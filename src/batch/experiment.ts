@@ -116,7 +116,8 @@ export async function runExperiment(
       else if (k.startsWith("set:")) sets.push(`${k.slice(4)}=${JSON.stringify(v)}`);
       else params[k] = v;
     }
-    const dir = join(o.out, point.slug);
+    // Without a grid the experiment is one batch: its files go straight into the results folder.
+    const dir = gridKeys.length === 0 ? o.out : join(o.out, point.slug);
     const source = {
       preset,
       scenarioFile: e.scenario === undefined ? undefined : resolve(dirname(o.file), e.scenario),
@@ -155,7 +156,7 @@ export async function runExperiment(
   await writeCsvAtomic(join(o.out, "summary.csv"), columns, combined);
   writeFileAtomic(
     join(o.out, "README.md"),
-    `# ${e.name}\n\n${e.description}\n\nProduced by:\n\n    msix-sim ${o.commandLine.join(" ")}\n\nOne folder per grid point (a batch: runs.csv, windows.csv, summary.csv, paired.csv, manifest.json); summary.csv here combines them, grid columns first.\n`,
+    `# ${e.name}\n\n${e.description}\n\nProduced by:\n\n    msix-sim ${o.commandLine.join(" ")}\n\nPlots and index.html: \`msix-sim plot ${o.out}\`.\n\n${gridKeys.length === 0 ? "A batch: runs.csv, windows.csv, cycles.csv, summary.csv, paired.csv, manifest.json." : "One folder per grid point (a batch: runs.csv, windows.csv, cycles.csv, summary.csv, paired.csv, manifest.json); summary.csv here combines them, grid columns first."}\n`,
   );
   return { status: "done", rows: combined.length };
 }

@@ -288,3 +288,29 @@ describe("msix-sim experiment", () => {
     expect(read(out, "summary.csv")).toBe(`${lines.join("\n")}\n`);
   });
 });
+
+describe("msix-sim experiment without a grid", () => {
+  it("is one batch written straight into the results folder, and plots as one", () => {
+    const dir = tempDir("msix-sim-exp1-");
+    const file = join(dir, "one.json");
+    writeFileSync(
+      file,
+      JSON.stringify({
+        name: "one",
+        preset: "single-vector-window",
+        profiles: ["legacy", "dyn"],
+        runs: 10,
+      }),
+    );
+    const out = join(dir, "results");
+    const r = cli(["experiment", file, "--out", out, "--quiet", "--workers", "1"]);
+    expect(r.status, r.stderr).toBe(0);
+    for (const f of ["runs.csv", "summary.csv", "manifest.json", "README.md"]) {
+      expect(existsSync(join(out, f)), f).toBe(true);
+    }
+    expect(read(out, "README.md")).toContain("msix-sim plot");
+    const p = cli(["plot", out, "--quiet"]);
+    expect(p.status, p.stderr).toBe(0);
+    expect(existsSync(join(out, "index.html"))).toBe(true);
+  });
+});
