@@ -3,7 +3,7 @@ import { DistributionSchema, DurationSchema } from "../engine/index.js";
 import { Hns3ParamsSchema } from "../guest/hns3-params.js";
 import { ModelParamsSchema } from "../model/params.js";
 import { PROFILE_NAMES } from "../model/profiles.js";
-import { TrafficSchema } from "../model/traffic/traffic.js";
+import { TrafficSchema, VectorItem } from "../model/traffic/traffic.js";
 
 export const ACTIONS = [
   "msix-enable",
@@ -22,13 +22,6 @@ export const ACTIONS = [
   "link-up",
 ] as const;
 export type ActionName = (typeof ACTIONS)[number];
-
-const VectorItem = z.union([
-  z.number().int().min(0),
-  z.string().regex(/^(\d+(-\d+)?|[a-z][a-z0-9-]*)$/, {
-    error: 'must be a vector, a range such as "1-16" or a group name such as "tqp"',
-  }),
-]);
 
 export const TimelineEntrySchema = z
   .object({

@@ -23,7 +23,8 @@ const rate = z
   .positive({ error: "must be > 0 (interrupts per second)" })
   .max(1e9);
 
-const VectorItem = z.union([
+/** A vector, a range such as "1-16", or a group name such as "tqp". */
+export const VectorItem = z.union([
   z.number().int().min(0),
   z.string().regex(/^(\d+(-\d+)?|[a-z][a-z0-9-]*)$/, {
     error: 'must be a vector, a range such as "1-16" or a group name such as "tqp"',
