@@ -136,7 +136,3 @@ function extend<T extends Float64Array | Uint8Array>(old: T, bigger: T): T {
   bigger.set(old as never);
   return bigger;
 }
-
-export function priorityOf(order: number): number {
-  return Math.floor(order / ORDER_SCALE);
-}

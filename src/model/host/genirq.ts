@@ -74,10 +74,6 @@ export class Genirq implements LpiHandler {
     this.eventfds!.signal(vector, route, raisedAt);
   }
 
-  hasAction(irq: HostIrq): boolean {
-    return this.action.has(irq.virq);
-  }
-
   private setAction(irq: HostIrq, route: Route | null): void {
     if (route === null) this.action.delete(irq.virq);
     else this.action.set(irq.virq, route);

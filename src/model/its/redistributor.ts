@@ -66,10 +66,6 @@ export class Redistributor {
     if (on && this.pending[i] === 1 && this.due[i] === NOT_DUE) this.scheduleTake(lpi, i);
   }
 
-  isEnabled(lpi: number): boolean {
-    return this.enabled[this.slot(lpi)] === 1;
-  }
-
   /** DISCARD of the ITT entry that maps to `lpi`: a pending LPI is lost. */
   discard(lpi: number): void {
     const i = this.slot(lpi);
