@@ -11,14 +11,16 @@ export interface PoolOptions {
   /** Runs still to do, ascending. */
   todo: readonly number[];
   workers: number;
+  /** Called for each finished run; an exception stops the pool and rejects its promise. */
   onResult: (out: RunOutput) => void;
-  /** Set to true (e.g. on SIGINT) to stop after the runs in flight. */
+  /** Set to true (e.g. on SIGINT) to stop: runs in flight in worker threads are abandoned. */
   abort: { aborted: boolean };
 }
 
 /**
  * Runs `todo` on `workers` worker threads (in this thread when 1), handing out small chunks of
- * runs as workers become idle. Results arrive in any order; the caller orders them.
+ * runs as workers become idle. Results arrive in any order; the caller orders them. When the
+ * promise settles nothing of the pool is left running: no worker, no timer.
  */
 export async function runPool(o: PoolOptions): Promise<"done" | "aborted"> {
   const k = Math.max(1, Math.min(o.workers, o.todo.length));
@@ -54,28 +56,28 @@ function runThreads(o: PoolOptions, k: number): Promise<"done" | "aborted"> {
     const workers: Worker[] = [];
     let live = k;
     let settled = false;
-    const finish = (how: "done" | "aborted") => {
+    // Every way out goes through here: the poll timer and the workers go with the pool.
+    const settle = (how: "done" | "aborted" | Error) => {
       if (settled) return;
       settled = true;
+      clearInterval(poll);
       for (const w of workers) void w.terminate();
-      resolve(how);
+      if (how instanceof Error) reject(how);
+      else resolve(how);
     };
+    // A signal sets abort while every worker is busy: notice it without waiting for a result.
     const poll = setInterval(() => {
-      if (o.abort.aborted) finish("aborted");
+      if (o.abort.aborted) settle("aborted");
     }, 20);
     const next = (w: Worker) => {
       if (o.abort.aborted) {
-        clearInterval(poll);
-        finish("aborted");
+        settle("aborted");
         return;
       }
       const runs = queue.splice(0, chunk);
       if (runs.length === 0) {
         w.postMessage({ stop: true } satisfies WorkerTask);
-        if (--live === 0) {
-          clearInterval(poll);
-          finish("done");
-        }
+        if (--live === 0) settle("done");
         return;
       }
       w.postMessage({ runs } satisfies WorkerTask);
@@ -84,16 +86,18 @@ function runThreads(o: PoolOptions, k: number): Promise<"done" | "aborted"> {
       const w = new Worker(new URL("./worker.js", import.meta.url), { workerData: init });
       workers.push(w);
       w.on("message", (m: RunOutput | { idle: true }) => {
-        if ("idle" in m) next(w);
-        else if (!settled) o.onResult(m);
-      });
-      w.on("error", (e) => {
-        clearInterval(poll);
-        if (!settled) {
-          settled = true;
-          for (const x of workers) void x.terminate();
-          reject(e);
+        if (settled) return;
+        try {
+          if ("idle" in m) next(w);
+          else o.onResult(m);
+        } catch (e) {
+          settle(e as Error);
         }
+      });
+      w.on("error", (e) => settle(e));
+      // A worker that dies without an error event (killed, out of memory) must not hang the pool.
+      w.on("exit", (code) => {
+        if (code !== 0) settle(new Error(`batch worker thread exited with code ${code}`));
       });
       next(w);
     }

@@ -28,10 +28,17 @@ export interface BatchCommandOptions {
 
 export const EXIT_INTERRUPTED = 130;
 
-/** Runs `body` with Ctrl-C and SIGTERM turned into a flag it polls (completed work is kept). */
+/**
+ * Runs `body` with Ctrl-C and SIGTERM turned into a flag it polls (completed work is kept; runs
+ * in flight are abandoned). A second signal stops at once.
+ */
 async function interruptible<T>(body: (abort: { aborted: boolean }) => Promise<T>): Promise<T> {
   const abort = { aborted: false };
-  const onSignal = () => {
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (abort.aborted) {
+      process.stderr.write(`msix-sim: ${signal} again: stopping now\n`);
+      process.exit(EXIT_INTERRUPTED);
+    }
     abort.aborted = true;
   };
   process.on("SIGINT", onSignal);

@@ -133,7 +133,7 @@ describe("msix-sim batch", () => {
     expect(read(dir, "paired.csv").trim().split("\n").length).toBe(1 + 6);
   });
 
-  it("an interrupted batch leaves no CSV, and --resume gives the files of an uninterrupted one", async () => {
+  it("SIGTERM with 2 worker threads and no terminal: exit 130 at once, no CSV, and --resume gives the files of an uninterrupted batch", async () => {
     const whole = join(root, "w1");
     const dir = join(root, "interrupted");
     const child = spawn(process.execPath, [
@@ -143,18 +143,21 @@ describe("msix-sim batch", () => {
       "--runs",
       "8",
       "--workers",
-      "1",
+      "2",
       "--out",
       dir,
       "--quiet",
     ]);
+    const exited = new Promise<{ code: number | null; at: number }>((r) =>
+      child.on("exit", (code) => r({ code, at: Date.now() })),
+    );
     const log = join(dir, ".msix-sim-partial", "runs.jsonl");
-    await new Promise<void>((resolve, reject) => {
+    const signalled = await new Promise<number>((resolve, reject) => {
       const t = setInterval(() => {
         if (existsSync(log) && readFileSync(log, "utf8").split("\n").length >= 3) {
           clearInterval(t);
-          child.kill("SIGINT");
-          resolve();
+          child.kill("SIGTERM");
+          resolve(Date.now());
         }
       }, 5);
       child.on("exit", () => {
@@ -162,8 +165,10 @@ describe("msix-sim batch", () => {
         reject(new Error("the batch ended before it could be interrupted"));
       });
     });
-    const code = await new Promise<number | null>((r) => child.on("exit", (c) => r(c)));
+    const { code, at } = await exited;
     expect(code).toBe(130);
+    // It used to wait forever for a second signal; the bound only tells a hang from an exit.
+    expect(at - signalled).toBeLessThan(10_000);
     for (const f of FILES) expect(existsSync(join(dir, f)), f).toBe(false);
     // A hard kill can cut the last line short: resume must survive it.
     writeFileSync(log, `${readFileSync(log, "utf8")}{"run": 7, "rows": [`);
@@ -173,7 +178,7 @@ describe("msix-sim batch", () => {
       "--runs",
       "8",
       "--workers",
-      "2",
+      "1",
       "--out",
       dir,
       "--quiet",

@@ -1,0 +1,99 @@
+import { resolve } from "node:path";
+import { describe, expect, it, vi } from "vitest";
+import type * as PoolModule from "../../src/batch/pool.js";
+import type * as LoadModule from "../../src/scenario/load.js";
+import type * as RunnerModule from "../../src/scenario/runner.js";
+
+// The built modules: worker threads load dist/batch/worker.js (npm test builds first).
+const dist = (p: string) => resolve(import.meta.dirname, "../../dist", p);
+const { runPool } = (await import(dist("batch/pool.js"))) as typeof PoolModule;
+const { resolveScenario } = (await import(dist("scenario/load.js"))) as typeof LoadModule;
+const { prepareScenario } = (await import(dist("scenario/runner.js"))) as typeof RunnerModule;
+
+/** Intervals the pool starts and has not cleared, while `body` runs. */
+async function leftIntervals(body: () => Promise<unknown>): Promise<number> {
+  const live = new Set<unknown>();
+  const set = vi.spyOn(globalThis, "setInterval").mockImplementation(((
+    fn: () => void,
+    ms: number,
+  ) => {
+    const h = realSet(fn, ms);
+    live.add(h);
+    return h;
+  }) as typeof setInterval);
+  const clear = vi.spyOn(globalThis, "clearInterval").mockImplementation(((h: NodeJS.Timeout) => {
+    live.delete(h);
+    realClear(h);
+  }) as typeof clearInterval);
+  try {
+    await body();
+  } finally {
+    set.mockRestore();
+    clear.mockRestore();
+  }
+  for (const h of live) realClear(h as NodeJS.Timeout);
+  return live.size;
+}
+const realSet = globalThis.setInterval;
+const realClear = globalThis.clearInterval;
+
+describe("worker pool", () => {
+  it("an abort while every worker is busy settles the pool and leaves no timer or worker behind", async () => {
+    const prep = prepareScenario(resolveScenario({ preset: "single-vector-window" }).scenario);
+    const abort = { aborted: false };
+    let results = 0;
+    let status = "";
+    const left = await leftIntervals(async () => {
+      status = await runPool({
+        prep,
+        plan: {
+          runs: 400,
+          baseSeed: 1,
+          profiles: ["legacy", "dyn"],
+          shard: { index: 1, count: 1 },
+          from: 0,
+          to: 400,
+          windowRuns: 0,
+        },
+        todo: Array.from({ length: 400 }, (_, i) => i),
+        workers: 2,
+        abort,
+        onResult: () => {
+          // The signal arrives between two results: only the poll can see it.
+          if (++results === 1) setImmediate(() => (abort.aborted = true));
+        },
+      });
+    });
+    expect(status).toBe("aborted");
+    expect(results).toBeLessThan(400);
+    // The old pool kept polling the abort flag for ever, so the process never exited.
+    expect(left).toBe(0);
+  });
+
+  it("an exception in onResult rejects the pool instead of crashing the process", async () => {
+    const prep = prepareScenario(resolveScenario({ preset: "single-vector-window" }).scenario);
+    const left = await leftIntervals(() =>
+      expect(
+        runPool({
+          prep,
+          plan: {
+            runs: 4,
+            baseSeed: 1,
+            profiles: ["dyn"],
+            shard: { index: 1, count: 1 },
+            from: 0,
+            to: 4,
+            windowRuns: 0,
+          },
+          todo: [0, 1, 2, 3],
+          workers: 2,
+          abort: { aborted: false },
+          onResult: () => {
+            throw new Error("ENOSPC: no space left on device");
+          },
+        }),
+      ).rejects.toThrow("ENOSPC"),
+    );
+    expect(left).toBe(0);
+  });
+});
