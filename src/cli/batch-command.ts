@@ -6,6 +6,7 @@ import { parseCount, parseProfiles, parseShard } from "../batch/plan.js";
 import type { SummaryRow } from "../batch/summary.js";
 import { formatDuration } from "../engine/index.js";
 import { InputError } from "../scenario/errors.js";
+import { EXIT_INTERRUPTED } from "./errors.js";
 import { progressBar } from "./progress.js";
 import { parseSeed } from "./run-command.js";
 
@@ -25,8 +26,6 @@ export interface BatchCommandOptions {
   force?: boolean;
   windowRuns?: string;
 }
-
-export const EXIT_INTERRUPTED = 130;
 
 /**
  * Runs `body` with Ctrl-C and SIGTERM turned into a flag it polls (completed work is kept; runs

@@ -1,16 +1,8 @@
-import { ZodError } from "zod";
-import { InputError } from "../scenario/errors.js";
-
-/** Exit code for bad input or arguments (commander uses 1 for its own usage errors). */
+/** Exit code for bad input, a bad path or a usage error (commander's own errors included). */
 export const EXIT_INPUT = 2;
 
-/** Prints an input error the way users should see it: the field, the problem; no stack. */
-export function reportAndExit(e: unknown): never {
-  if (e instanceof InputError || e instanceof ZodError) {
-    process.stderr.write(`msix-sim: ${e.message}\n`);
-    process.exit(EXIT_INPUT);
-  }
-  const err = e as Error;
-  process.stderr.write(`msix-sim: internal error: ${err.stack ?? err.message}\n`);
-  process.exit(1);
-}
+/** Exit code for an internal error: a bug (the stack trace is printed). */
+export const EXIT_INTERNAL = 1;
+
+/** Exit code after Ctrl-C or SIGTERM (128 + SIGINT). */
+export const EXIT_INTERRUPTED = 130;

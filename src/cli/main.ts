@@ -1,17 +1,5 @@
 #!/usr/bin/env node
-import { Command } from "commander";
-import { scenarioJsonSchema } from "../scenario/schema.js";
-import { batchCommand, experimentCommand, mergeCommand } from "./batch-command.js";
-import { reportAndExit } from "./errors.js";
-import { registerPlotCommand } from "./plot-command.js";
-import { presetsText } from "./presets-command.js";
-import { runCommand } from "./run-command.js";
-
-const collect = (v: string, prev: string[]): string[] => [...prev, v];
-
-function out(text: string): void {
-  process.stdout.write(text);
-}
+import { runCli } from "./program.js";
 
 // A closed pipe (msix-sim run --log | head) is not an error.
 process.stdout.on("error", (e: NodeJS.ErrnoException) => {
@@ -19,119 +7,8 @@ process.stdout.on("error", (e: NodeJS.ErrnoException) => {
   throw e;
 });
 
-const program = new Command()
-  .name("msix-sim")
-  .description(
-    "Deterministic discrete-event simulator of interrupt loss when QEMU reconfigures MSI-X for a VFIO passthrough device on an ARM64 GICv3 ITS host",
-  )
-  .version("0.1.0")
-  .showHelpAfterError();
-
-program
-  .command("run")
-  .description("one run of a preset or scenario file: a summary, --json or --log")
-  .option("--preset <name>", "a built-in preset (see `msix-sim presets`); default hns3-roce-load")
-  .option("--scenario <file>", "a scenario file (JSON or YAML; see `msix-sim schema`)")
-  .option("--profile <p>", "legacy | noresize | dyn | dyn-small-itt (default: the scenario's)")
-  .option("--seed <n>", "run seed (default: the scenario's)")
-  .option("--param <k=v>", "a preset parameter, e.g. nic_rate=20000 (repeatable)", collect, [])
-  .option(
-    "--set <path=v>",
-    "override any scenario field, e.g. params.host.cost.ioctl=10us (repeatable)",
-    collect,
-    [],
-  )
-  .option("--json", "one JSON object: the runs.csv row of this run")
-  .option("--log", "a time-ordered log of what each layer did, naming the real functions")
-  .option(
-    "--trace <file.json>",
-    "also write a Chrome Trace Event / Perfetto timeline of the run (ui.perfetto.dev)",
-  )
-  .action((o) => out(runCommand(o)));
-
-program
-  .command("batch")
-  .description("many seeded runs under several profiles, in parallel or sharded, to CSV")
-  .option("--preset <name>", "a built-in preset; default hns3-roce-load")
-  .option("--scenario <file>", "a scenario file (JSON or YAML)")
-  .option("--param <k=v>", "a preset parameter (repeatable)", collect, [])
-  .option("--set <path=v>", "override a scenario field (repeatable)", collect, [])
-  .option("--runs <n>", "number of runs; run r uses seed S + r under every profile")
-  .option("--seed <S>", "base seed (default 1)")
-  .option("--profiles <list>", "comma-separated profiles (default all four)")
-  .option("--workers <k>", "worker threads (default: the number of cores)")
-  .option("--shard <i/N>", "run only the i-th of N slices of the runs (1-based)")
-  .option("--out <dir>", "output folder")
-  .option("--window-runs <n|all>", "windows.csv holds the windows of runs below n (default 100)")
-  .option("--resume", "continue an interrupted batch in --out")
-  .option("--force", "overwrite a non-empty --out")
-  .option("--quiet", "no progress bar and no summary")
-  .action(async (o) => {
-    const { text, code } = await batchCommand(o, process.argv.slice(2));
-    out(text);
-    if (code !== 0) process.exitCode = code;
-  });
-
-program
-  .command("merge")
-  .description("merge the shard folders of one batch into files identical to the unsharded batch")
-  .argument("<dirs...>", "shard output folders")
-  .option("--out <dir>", "merged output folder")
-  .option("--force", "overwrite a non-empty --out")
-  .action(async (dirs: string[], o) => out(await mergeCommand(dirs, o)));
-
-program
-  .command("experiment")
-  .description("run every grid point of an experiment file as a batch, plus a combined summary.csv")
-  .argument("<file>", "experiment file (experiments/*.json)")
-  .option("--out <dir>", "results folder, e.g. results/NAME")
-  .option("--workers <k>", "worker threads (default: the number of cores)")
-  .option("--force", "rerun points that already have results")
-  .option("--quiet", "no progress output")
-  .action(async (file: string, o) => {
-    const { text, code } = await experimentCommand(file, o, process.argv.slice(2));
-    out(text);
-    if (code !== 0) process.exitCode = code;
-  });
-
-program
-  .command("compare")
-  .description("the main job: every profile on the same seeds of a preset, as a summary table")
-  .option("--preset <name>", "preset", "hns3-roce-load")
-  .option("--runs <n>", "runs per profile", "200")
-  .option("--out <dir>", "output folder (overwritten)", "out/compare")
-  .option("--workers <k>", "worker threads (default: the number of cores)")
-  .action(async (o) => {
-    const argv = ["batch", "--preset", o.preset, "--runs", o.runs, "--out", o.out, "--force"];
-    if (o.workers !== undefined) argv.push("--workers", o.workers);
-    const { text, code } = await batchCommand(
-      {
-        preset: o.preset,
-        runs: o.runs,
-        out: o.out,
-        force: true,
-        workers: o.workers,
-        param: [],
-        set: [],
-      },
-      argv,
-    );
-    out(
-      `msix-sim compare: preset ${o.preset}, ${o.runs} runs (seeds 1..${o.runs}) under every profile\n\n${text}`,
-    );
-    if (code !== 0) process.exitCode = code;
-  });
-
-program
-  .command("presets")
-  .description("list the built-in presets with their parameters")
-  .action(() => out(presetsText()));
-
-program
-  .command("schema")
-  .description("print the JSON Schema of scenario files")
-  .action(() => out(`${JSON.stringify(scenarioJsonSchema(), null, 2)}\n`));
-
-registerPlotCommand(program);
-
-program.parseAsync().catch(reportAndExit);
+const code = await runCli(process.argv.slice(2));
+process.exitCode = code;
+// The command is done: nothing it started may keep the process alive (a leaked timer or
+// worker would make a batch stopped by its scheduler wait for its time limit).
+setTimeout(() => process.exit(code), 1000).unref();

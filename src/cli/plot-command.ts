@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { plotResults } from "../plot/plot.js";
+import type { CliIo } from "./program.js";
 
 export interface PlotCommandOptions {
   out?: string;
@@ -25,7 +26,7 @@ export async function plotCommand(dir: string, o: PlotCommandOptions): Promise<s
 }
 
 /** Adds `msix-sim plot <dir>`. Input errors are thrown as InputError (the CLI exits 2). */
-export function registerPlotCommand(program: Command): void {
+export function registerPlotCommand(program: Command, io: CliIo): void {
   program
     .command("plot")
     .description(
@@ -36,6 +37,6 @@ export function registerPlotCommand(program: Command): void {
     .option("--no-points", "experiment folders: skip the per-grid-point plots")
     .option("--quiet", "print nothing")
     .action(async (dir: string, o: PlotCommandOptions) => {
-      process.stdout.write(await plotCommand(dir, o));
+      io.out(await plotCommand(dir, o));
     });
 }

@@ -30,3 +30,15 @@ export function writeJson(dir: string, name: string, data: unknown): string {
   writeFileSync(p, typeof data === "string" ? data : JSON.stringify(data));
   return p;
 }
+
+/**
+ * Runs the CLI in this process (the TypeScript sources): for input checks that end before any
+ * work, without the cost of a process. Commands that start worker threads need `cli`.
+ */
+export async function cliHere(args: string[]): Promise<CliResult> {
+  const { runCli } = await import("../../src/cli/program.js");
+  const out: string[] = [];
+  const err: string[] = [];
+  const status = await runCli(args, { out: (t) => out.push(t), err: (t) => err.push(t) });
+  return { status, stdout: out.join(""), stderr: err.join("") };
+}

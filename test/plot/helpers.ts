@@ -1,8 +1,7 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
 import { XMLValidator } from "fast-xml-parser";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
@@ -18,27 +17,9 @@ export function runCli(args: string[]): void {
   if (r.status !== 0) throw new Error(`msix-sim ${args.join(" ")}: ${r.status}\n${r.stderr}`);
 }
 
-/**
- * Runs `plot` through the built plot-command.js registered on a bare commander program, with
- * the same error handling as dist/cli/main.js (so the exit code is the CLI's).
- */
+/** Runs `msix-sim plot ARGS` (the built CLI). */
 export function plotCli(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const dir = tempDir("msix-sim-plot-cli-");
-  const entry = join(dir, "entry.mjs");
-  const url = (p: string) => pathToFileURL(join(ROOT, p)).href;
-  writeFileSync(
-    entry,
-    [
-      `import { createRequire } from "node:module";`,
-      `import { registerPlotCommand } from "${url("dist/cli/plot-command.js")}";`,
-      `import { reportAndExit } from "${url("dist/cli/errors.js")}";`,
-      `const { Command } = createRequire("${url("package.json")}")("commander");`,
-      `const program = new Command().name("msix-sim");`,
-      "registerPlotCommand(program);",
-      "program.parseAsync().catch(reportAndExit);",
-    ].join("\n"),
-  );
-  const r = spawnSync(process.execPath, [entry, "plot", ...args], {
+  const r = spawnSync(process.execPath, [CLI, "plot", ...args], {
     encoding: "utf8",
     timeout: 60_000,
   });
