@@ -14,7 +14,15 @@ import { type ResolvedScenario, resolveScenario, type ScenarioSource } from "../
 import { prepareScenario } from "../scenario/runner.js";
 import type { RunOutput } from "./execute.js";
 import { CYCLE_COLUMNS, WINDOW_COLUMNS } from "./execute.js";
-import { gitCommit, toolVersion, writeCsvAtomic, writeFileAtomic } from "./files.js";
+import {
+  checkOutDir,
+  errnoText,
+  gitCommit,
+  makeOutDir,
+  toolVersion,
+  writeCsvAtomic,
+  writeFileAtomic,
+} from "./files.js";
 import type { BatchPlan } from "./plan.js";
 import { seedOf, shardRange } from "./plan.js";
 import { runPool } from "./pool.js";
@@ -30,11 +38,14 @@ import {
 export const OUTPUT_FILES = [
   "runs.csv",
   "windows.csv",
+  "cycles.csv",
   "summary.csv",
   "paired.csv",
   "manifest.json",
 ];
-const PARTIAL = ".msix-sim-partial";
+export const PARTIAL = ".msix-sim-partial";
+/** The lock file (and its temporary siblings) of a folder in use. */
+export const LOCK_FILE = ".msix-sim.lock";
 
 export interface BatchOptions {
   source: ScenarioSource;
@@ -90,9 +101,11 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
     plan: { ...plan, windowRuns: String(plan.windowRuns) },
     scenario: resolved.scenario,
   });
-  const outputs = new Map<number, RunOutput>();
-
-  prepareOutDir(o, partial, identity, outputs);
+  // Everything is checked before anything is created: a rejected batch writes nothing.
+  checkOutDir(o.out);
+  const outputs = inspectOutDir(o, partial, identity);
+  makeOutDir(o.out);
+  initOutDir(o, partial, identity, outputs);
   const total = plan.to - plan.from;
   const todo: number[] = [];
   for (let r = plan.from; r < plan.to; r++) if (!outputs.has(r)) todo.push(r);
@@ -107,7 +120,13 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
     workers: o.workers,
     abort,
     onResult: (out) => {
-      appendFileSync(join(partial, "runs.jsonl"), `${JSON.stringify(out)}\n`);
+      const log = join(partial, "runs.jsonl");
+      try {
+        appendFileSync(log, `${JSON.stringify(out)}\n`);
+      } catch (e) {
+        // Disk full: the runs checkpointed so far stay resumable (a torn last line is skipped).
+        throw new InputError(`cannot write ${log}: ${errnoText(e)}`);
+      }
       outputs.set(out.run, out);
       events += out.events;
       o.progress?.(outputs.size, total);
@@ -189,14 +208,21 @@ export function summaryInputOf(r: Record<string, unknown>): SummaryInput {
   };
 }
 
-function prepareOutDir(
-  o: BatchOptions,
-  partial: string,
-  identity: string,
-  outputs: Map<number, RunOutput>,
-): void {
-  const exists = existsSync(o.out);
-  const entries = exists ? readdirSync(o.out) : [];
+/** Files a batch owns in its folder (its outputs and its checkpoint). */
+const OWNED = [...OUTPUT_FILES, PARTIAL];
+
+/** Entries of a folder that count as its contents (not the lock of whoever is using it). */
+export function contentsOf(dir: string): string[] {
+  return existsSync(dir) ? readdirSync(dir).filter((e) => !e.startsWith(LOCK_FILE)) : [];
+}
+
+/**
+ * Reads (never writes) the output folder: with --resume, the checkpointed runs of the same plan;
+ * otherwise checks that the folder is empty or --force was given.
+ */
+function inspectOutDir(o: BatchOptions, partial: string, identity: string): Map<number, RunOutput> {
+  const outputs = new Map<number, RunOutput>();
+  const entries = contentsOf(o.out);
   if (o.resume) {
     if (!existsSync(join(partial, "plan.json"))) {
       if (entries.includes("runs.csv")) {
@@ -204,37 +230,99 @@ function prepareOutDir(
       }
       throw new InputError(`--resume: ${o.out} holds no interrupted batch`);
     }
-    if (readFileSync(join(partial, "plan.json"), "utf8") !== identity) {
+    const was = readFileSync(join(partial, "plan.json"), "utf8");
+    if (was !== identity) {
       throw new InputError(
-        `--resume: the batch in ${o.out} was started with another scenario, run count, seed, profiles or shard`,
+        `--resume: the batch in ${o.out} was started with another scenario, run count, seed, profiles or shard${describeChange(was, identity)}; run it with its own arguments, or use --force to start this one over`,
       );
     }
-    for (const line of readFileSync(join(partial, "runs.jsonl"), "utf8").split("\n")) {
+    const log = join(partial, "runs.jsonl");
+    const text = existsSync(log) ? readFileSync(log, "utf8") : "";
+    for (const line of text.split("\n")) {
       if (line === "") continue;
       try {
         const out = JSON.parse(line) as RunOutput;
-        outputs.set(out.run, out);
+        if (out.run >= 0) outputs.set(out.run, out);
       } catch {
         // A line cut short by a hard kill: that run is simply run again.
       }
     }
-    // Rewrite the log without any truncated tail.
-    writeFileSync(
-      join(partial, "runs.jsonl"),
-      [...outputs.values()].map((x) => `${JSON.stringify(x)}\n`).join(""),
-    );
-    return;
+    return outputs;
   }
   if (entries.length > 0 && !o.force) {
     throw new InputError(
       `--out ${o.out}: folder is not empty; use --resume to continue a batch or --force to overwrite`,
     );
   }
-  for (const f of [...OUTPUT_FILES, PARTIAL])
-    rmSync(join(o.out, f), { recursive: true, force: true });
-  mkdirSync(partial, { recursive: true });
-  writeFileSync(join(partial, "plan.json"), identity);
-  writeFileSync(join(partial, "runs.jsonl"), "");
+  return outputs;
+}
+
+/** Creates the checkpoint (or rewrites a resumed one without its torn tail). */
+function initOutDir(
+  o: BatchOptions,
+  partial: string,
+  identity: string,
+  outputs: Map<number, RunOutput>,
+): void {
+  try {
+    if (o.resume) {
+      writeFileAtomic(
+        join(partial, "runs.jsonl"),
+        [...outputs.values()].map((x) => `${JSON.stringify(x)}\n`).join(""),
+      );
+      return;
+    }
+    for (const f of OWNED) rmSync(join(o.out, f), { recursive: true, force: true });
+    mkdirSync(partial);
+    writeFileSync(join(partial, "plan.json"), identity);
+    writeFileSync(join(partial, "runs.jsonl"), "");
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    throw new InputError(`--out ${o.out}: cannot write the checkpoint: ${errnoText(e)}`);
+  }
+}
+
+/** ": runs 8 -> 3, seed 1 -> 5" for two plan identities (JSON), or "" when not readable. */
+function describeChange(was: string, now: string): string {
+  let a: Record<string, unknown>;
+  let b: Record<string, unknown>;
+  try {
+    a = JSON.parse(was) as Record<string, unknown>;
+    b = JSON.parse(now) as Record<string, unknown>;
+  } catch {
+    return "";
+  }
+  const diffs = differences(a, b);
+  return diffs.length > 0 ? ` (${diffs.join("; ")})` : "";
+}
+
+/** Paths where two JSON values differ, with both values, at most `max` of them. */
+export function differences(a: unknown, b: unknown, path = "", max = 4): string[] {
+  const out: string[] = [];
+  const walk = (x: unknown, y: unknown, p: string) => {
+    if (out.length >= max) return;
+    if (JSON.stringify(x) === JSON.stringify(y)) return;
+    const objects = x !== null && y !== null && typeof x === "object" && typeof y === "object";
+    if (objects && Array.isArray(x) === Array.isArray(y) && !Array.isArray(x)) {
+      const keys = [...new Set([...Object.keys(x as object), ...Object.keys(y as object)])];
+      for (const k of keys) {
+        walk(
+          (x as Record<string, unknown>)[k],
+          (y as Record<string, unknown>)[k],
+          p === "" ? k : `${p}.${k}`,
+        );
+      }
+      return;
+    }
+    out.push(`${p || "(all)"}: was ${short(x)}, now ${short(y)}`);
+  };
+  walk(a, b, path);
+  return out;
+}
+
+function short(v: unknown): string {
+  const s = v === undefined ? "unset" : JSON.stringify(v);
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 
 export type { ResolvedScenario };

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parse } from "csv-parse/sync";
 import { z } from "zod";
@@ -7,7 +7,7 @@ import { PROFILE_NAMES } from "../model/profiles.js";
 import { InputError, parseWith } from "../scenario/errors.js";
 import { resolveScenario, type ScenarioSource } from "../scenario/load.js";
 import { type BatchResult, runBatch } from "./batch.js";
-import { writeCsvAtomic, writeFileAtomic } from "./files.js";
+import { checkOutDir, makeOutDir, writeCsvAtomic, writeFileAtomic } from "./files.js";
 import { wilson } from "./stats.js";
 import { SUMMARY_COLUMNS, type SummaryRow } from "./summary.js";
 
@@ -103,7 +103,8 @@ export async function runExperiment(
 ): Promise<{ status: "done" | "aborted"; rows: number }> {
   const e = loadExperiment(o.file);
   const points = gridPoints(e);
-  mkdirSync(o.out, { recursive: true });
+  checkOutDir(o.out);
+  makeOutDir(o.out);
   const combined: Array<Record<string, unknown>> = [];
   const gridKeys = Object.keys(e.grid);
   for (const [i, point] of points.entries()) {

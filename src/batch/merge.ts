@@ -1,11 +1,11 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "csv-parse/sync";
 import { RUN_COLUMNS } from "../analysis/run-row.js";
 import { InputError } from "../scenario/errors.js";
 import { summaryInputOf } from "./batch.js";
 import { CYCLE_COLUMNS, WINDOW_COLUMNS } from "./execute.js";
-import { writeCsvAtomic, writeFileAtomic } from "./files.js";
+import { checkOutDir, makeOutDir, writeCsvAtomic, writeFileAtomic } from "./files.js";
 import { PAIRED_COLUMNS, pairedSummary, SUMMARY_COLUMNS, summarize } from "./summary.js";
 
 interface Manifest {
@@ -46,6 +46,7 @@ export async function mergeBatches(
   force: boolean,
 ): Promise<number> {
   if (dirs.length === 0) throw new InputError("merge: give at least one batch folder");
+  checkOutDir(out);
   const manifests = dirs.map(readManifest);
   const first = manifests[0]!;
   const key = (m: Manifest) =>
@@ -81,7 +82,6 @@ export async function mergeBatches(
   if (existsSync(out) && readdirSync(out).length > 0 && !force) {
     throw new InputError(`--out ${out}: folder is not empty; use --force to overwrite`);
   }
-  mkdirSync(out, { recursive: true });
   const runsHeader = RUN_COLUMNS.join(",");
   const windowsHeader = WINDOW_COLUMNS.join(",");
   const runLines = ranges.flatMap((r) => linesByRun(join(r.dir, "runs.csv"), runsHeader));
@@ -92,6 +92,7 @@ export async function mergeBatches(
   runLines.sort(byRun);
   windowLines.sort(byRun);
   cycleLines.sort(byRun);
+  makeOutDir(out);
   writeFileAtomic(
     join(out, "cycles.csv"),
     `${[cyclesHeader, ...cycleLines.map((x) => x.line)].join("\n")}\n`,

@@ -9,6 +9,7 @@ import { InputError } from "../scenario/errors.js";
 import { EXIT_INTERRUPTED } from "./errors.js";
 import { progressBar } from "./progress.js";
 import { parseSeed } from "./run-command.js";
+import { exitOnSignal, interruptible } from "./signals.js";
 
 export interface BatchCommandOptions {
   preset?: string;
@@ -25,29 +26,6 @@ export interface BatchCommandOptions {
   resume?: boolean;
   force?: boolean;
   windowRuns?: string;
-}
-
-/**
- * Runs `body` with Ctrl-C and SIGTERM turned into a flag it polls (completed work is kept; runs
- * in flight are abandoned). A second signal stops at once.
- */
-async function interruptible<T>(body: (abort: { aborted: boolean }) => Promise<T>): Promise<T> {
-  const abort = { aborted: false };
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (abort.aborted) {
-      process.stderr.write(`msix-sim: ${signal} again: stopping now\n`);
-      process.exit(EXIT_INTERRUPTED);
-    }
-    abort.aborted = true;
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
-  try {
-    return await body(abort);
-  } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-  }
 }
 
 export function parseWindowRuns(s: string | undefined): number {
@@ -104,8 +82,9 @@ export async function mergeCommand(
   o: { out?: string; force?: boolean },
 ): Promise<string> {
   if (o.out === undefined) throw new InputError("--out: required (the merged output folder)");
-  const n = await mergeBatches(dirs, o.out, o.force ?? false);
-  return `merged ${dirs.length} folders (${n} rows) into ${o.out}\n`;
+  const out = o.out;
+  const n = await exitOnSignal(() => mergeBatches(dirs, out, o.force ?? false));
+  return `merged ${dirs.length} folders (${n} rows) into ${out}\n`;
 }
 
 const pct = (x: unknown): string => (x === null ? "-" : `${(Number(x) * 100).toFixed(2)}%`);

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { plotResults } from "../plot/plot.js";
 import type { CliIo } from "./program.js";
+import { exitOnSignal } from "./signals.js";
 
 export interface PlotCommandOptions {
   out?: string;
@@ -10,7 +11,7 @@ export interface PlotCommandOptions {
 
 /** `msix-sim plot DIR`: returns the text to print. */
 export async function plotCommand(dir: string, o: PlotCommandOptions): Promise<string> {
-  const res = await plotResults(dir, { out: o.out, points: o.points ?? true });
+  const res = await exitOnSignal(() => plotResults(dir, { out: o.out, points: o.points ?? true }));
   if (o.quiet) return "";
   const plots = res.files.filter((f) => f.endsWith(".svg"));
   const top = plots.filter((f) => !f.includes("/")).map((f) => f.replace(/\.svg$/, ""));

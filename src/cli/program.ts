@@ -88,9 +88,7 @@ function buildProgram(
 
   program
     .command("merge")
-    .description(
-      "merge the shard folders of one batch into files identical to the unsharded batch",
-    )
+    .description("merge the shard folders of one batch into files identical to the unsharded batch")
     .argument("<dirs...>", "shard output folders")
     .option("--out <dir>", "merged output folder")
     .option("--force", "overwrite a non-empty --out")

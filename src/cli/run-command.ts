@@ -1,12 +1,13 @@
 import { runRow } from "../analysis/run-row.js";
-import { writeFileAtomic } from "../batch/files.js";
 import { MemoryTrace } from "../engine/index.js";
+import { checkOutFile, writeFileAtomic } from "../io/files.js";
 import { PROFILE_NAMES, type ProfileName } from "../model/profiles.js";
 import { InputError } from "../scenario/errors.js";
 import { resolveScenario } from "../scenario/load.js";
 import { prepareScenario, runScenario } from "../scenario/runner.js";
 import { perfettoTrace } from "../trace/perfetto.js";
 import { logLine, summaryText } from "./format.js";
+import { exitOnSignalFromNowOn } from "./signals.js";
 
 export interface RunCommandOptions {
   preset?: string;
@@ -41,6 +42,7 @@ export function parseSeed(s: string | undefined, flag = "--seed"): number | unde
 export function runCommand(o: RunCommandOptions): string {
   const profile = parseProfile(o.profile);
   const seed = parseSeed(o.seed);
+  if (o.trace !== undefined) checkOutFile(o.trace, "--trace");
   const resolved = resolveScenario({
     preset: o.preset,
     scenarioFile: o.scenario,
@@ -51,14 +53,13 @@ export function runCommand(o: RunCommandOptions): string {
   const trace = o.log || o.trace !== undefined ? new MemoryTrace() : null;
   const res = runScenario(prep, { profile, seed, trace, recordInterrupts: o.trace !== undefined });
   const row = runRow({ run: 0, ...res });
+  exitOnSignalFromNowOn();
   if (o.trace !== undefined) {
     const json = JSON.stringify(perfettoTrace(res.record, res.windows, trace!.records));
     try {
       writeFileAtomic(o.trace, `${json}\n`);
     } catch (e) {
-      throw new InputError(
-        `--trace: cannot write ${o.trace}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-      );
+      throw new InputError(`--trace: ${(e as Error).message}`);
     }
   }
   if (o.json) return `${JSON.stringify(row)}\n`;

@@ -1,6 +1,6 @@
-import { mkdirSync, writeFileSync } from "node:fs";
 import { basename, join, relative, resolve } from "node:path";
 import type { TopLevelSpec } from "vega-lite";
+import { checkOutDir, makeOutDir, writeFileAtomic } from "../io/files.js";
 import { InputError } from "../scenario/errors.js";
 import {
   type BatchResults,
@@ -46,8 +46,8 @@ async function renderJobs(jobs: PlotJob[], out: string, files: string[]): Promis
   const figures: Figure[] = [];
   for (const job of jobs) {
     const svg = await renderSvg(job.spec, job.name);
-    writeFileSync(join(out, `${job.name}.svg`), svg);
-    writeFileSync(join(out, `${job.name}.vl.json`), specJson(job.spec));
+    writeFileAtomic(join(out, `${job.name}.svg`), svg);
+    writeFileAtomic(join(out, `${job.name}.vl.json`), specJson(job.spec));
     files.push(`${job.name}.svg`, `${job.name}.vl.json`);
     figures.push({ name: job.name, heading: job.heading, svg });
   }
@@ -74,7 +74,7 @@ interface PointContext {
 }
 
 async function plotBatch(r: BatchResults, out: string, point?: PointContext): Promise<PlotOutput> {
-  mkdirSync(out, { recursive: true });
+  makeOutDir(out);
   const files: string[] = [];
   const notes: string[] = [];
   const jobs: PlotJob[] = [
@@ -110,7 +110,7 @@ async function plotBatch(r: BatchResults, out: string, point?: PointContext): Pr
     links: [],
     ...(point ? { parent: point.parent } : {}),
   });
-  writeFileSync(join(out, "index.html"), html);
+  writeFileAtomic(join(out, "index.html"), html);
   files.push("index.html");
   return { kind: "batch", out, files, notes };
 }
@@ -120,7 +120,7 @@ async function plotExperiment(
   out: string,
   withPoints: boolean,
 ): Promise<PlotOutput> {
-  mkdirSync(out, { recursive: true });
+  makeOutDir(out);
   const files: string[] = [];
   const notes: string[] = [];
   const jobs: PlotJob[] = [
@@ -186,14 +186,15 @@ async function plotExperiment(
     notes,
     links,
   });
-  writeFileSync(join(out, "index.html"), html);
+  writeFileAtomic(join(out, "index.html"), html);
   files.push("index.html");
   return { kind: "experiment", out, files, notes };
 }
 
 /** `msix-sim plot DIR`: SVG plots, their Vega-Lite specs and index.html for a results folder. */
 export async function plotResults(dir: string, o: PlotOptions = {}): Promise<PlotOutput> {
-  const r = readResults(dir);
   const out = o.out ?? dir;
+  if (o.out !== undefined) checkOutDir(o.out);
+  const r = readResults(dir);
   return r.kind === "batch" ? plotBatch(r, out) : plotExperiment(r, out, o.points ?? true);
 }

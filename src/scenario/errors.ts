@@ -1,10 +1,8 @@
 import type { z } from "zod";
 import { parseDistribution } from "../engine/index.js";
+import { InputError } from "../io/errors.js";
 
-/** An input problem: names the field and what is wrong; the CLI prints it and exits non-zero. */
-export class InputError extends Error {
-  override readonly name = "InputError";
-}
+export { InputError };
 
 /** traffic[2].poisson.rate */
 export function formatPath(path: readonly PropertyKey[]): string {

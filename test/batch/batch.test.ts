@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -73,6 +73,27 @@ describe("msix-sim batch", () => {
     const incomplete = cli(["merge", shards[0]!, shards[2]!, "--out", join(root, "bad-merge")]);
     expect(incomplete.status).toBe(2);
     expect(incomplete.stderr).toMatch(/runs 2\.\.4 are missing/);
+    // Bad output folders: no hang under /proc, a message, exit 2.
+    const proc = cli(["merge", ...shards, "--out", "/proc/msix-sim-x"]);
+    expect(proc.stderr).toMatch(
+      /--out \/proc\/msix-sim-x: cannot create \/proc\/msix-sim-x: ENOENT/,
+    );
+    expect(proc.status).toBe(2);
+    // A write that fails half-way (file size limit): exit 2 naming the file, no temporary file.
+    const small = join(root, "merge-efbig");
+    const r = spawnSync(
+      "sh",
+      [
+        "-c",
+        `ulimit -f 4; exec "${process.execPath}" "${CLI}" merge ${shards.join(" ")} --out "${small}"`,
+      ],
+      { encoding: "utf8" },
+    );
+    expect(r.stderr).toMatch(
+      /^msix-sim: cannot write .*merge-efbig\/\w+\.csv: EFBIG \(file too large\)\n$/,
+    );
+    expect(r.status).toBe(2);
+    expect(readdirSync(small).filter((f) => f.includes(".tmp-"))).toEqual([]);
   });
 
   it("has the required columns, in order, with 0/1 booleans and empty absent times", () => {

@@ -1,9 +1,18 @@
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { plotResults } from "../../src/plot/plot.js";
 import { InputError } from "../../src/scenario/errors.js";
-import { plotCli, runCli, snapshot, svgTexts, tempDir, xmlProblem } from "./helpers.js";
+import { CLI, plotCli, runCli, snapshot, svgTexts, tempDir, xmlProblem } from "./helpers.js";
 
 const BATCH_PLOTS = ["failure-rate", "drop-windows", "cycle-windows"];
 const PROFILES = ["legacy", "noresize", "dyn", "dyn-small-itt"];
@@ -234,6 +243,26 @@ describe("msix-sim plot: bad input", () => {
     const m = plotCli([missing]);
     expect(m.status).toBe(2);
     expect(m.stderr).toContain(`${missing} does not exist`);
+  });
+
+  it("a write that fails half-way (file size limit) exits 2 naming the file; no temporary or torn file", () => {
+    const out = join(tempDir(), "o");
+    const r = spawnSync(
+      "sh",
+      ["-c", `ulimit -f 16; exec "${process.execPath}" "${CLI}" plot "${batch}" --out "${out}"`],
+      { encoding: "utf8" },
+    );
+    expect(r.stderr).toMatch(
+      /^msix-sim: cannot write .*\.(svg|json|html): EFBIG \(file too large\)\n$/,
+    );
+    expect(r.status).toBe(2);
+    for (const f of readdirSync(out)) {
+      expect(f).not.toMatch(/\.tmp-/);
+      // Every file that is there is whole: SVGs parse, specs are JSON.
+      const text = read(out, f);
+      if (f.endsWith(".svg")) expect(xmlProblem(text), f).toBeNull();
+      if (f.endsWith(".json")) expect(() => JSON.parse(text), f).not.toThrow();
+    }
   });
 
   it("the CLI plots a batch folder into --out and says what it wrote", () => {
