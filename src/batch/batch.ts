@@ -9,9 +9,10 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { RUN_COLUMNS, type RunRow } from "../analysis/run-row.js";
+import { checkNotLocked, LOCK_FILE, lockFolder } from "../io/lock.js";
 import { InputError } from "../scenario/errors.js";
 import { type ResolvedScenario, resolveScenario, type ScenarioSource } from "../scenario/load.js";
-import { prepareScenario } from "../scenario/runner.js";
+import { type PreparedScenario, prepareScenario } from "../scenario/runner.js";
 import type { RunOutput } from "./execute.js";
 import { CYCLE_COLUMNS, WINDOW_COLUMNS } from "./execute.js";
 import {
@@ -19,6 +20,7 @@ import {
   errnoText,
   gitCommit,
   makeOutDir,
+  removeMadeDirs,
   toolVersion,
   writeCsvAtomic,
   writeFileAtomic,
@@ -44,8 +46,6 @@ export const OUTPUT_FILES = [
   "manifest.json",
 ];
 export const PARTIAL = ".msix-sim-partial";
-/** The lock file (and its temporary siblings) of a folder in use. */
-export const LOCK_FILE = ".msix-sim.lock";
 
 export interface BatchOptions {
   source: ScenarioSource;
@@ -101,11 +101,48 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
     plan: { ...plan, windowRuns: String(plan.windowRuns) },
     scenario: resolved.scenario,
   });
-  // Everything is checked before anything is created: a rejected batch writes nothing.
+  // Everything is checked before anything is created: a rejected batch writes nothing. Then
+  // the folder is locked and checked again (another batch may have been quicker).
   checkOutDir(o.out);
-  const outputs = inspectOutDir(o, partial, identity);
-  makeOutDir(o.out);
-  initOutDir(o, partial, identity, outputs);
+  checkNotLocked(o.out);
+  inspectOutDir(o, partial, identity);
+  const made = makeOutDir(o.out);
+  let release: () => void;
+  let outputs: Map<number, RunOutput>;
+  try {
+    release = lockFolder(o.out, ["msix-sim", ...o.commandLine].join(" "));
+  } catch (e) {
+    removeMadeDirs(made);
+    throw e;
+  }
+  try {
+    outputs = inspectOutDir(o, partial, identity);
+    initOutDir(o, partial, identity, outputs);
+  } catch (e) {
+    release();
+    removeMadeDirs(made);
+    throw e;
+  }
+  try {
+    return await runLocked(o, { started, t0, resolved, prep, plan, partial, outputs });
+  } finally {
+    release();
+  }
+}
+
+async function runLocked(
+  o: BatchOptions,
+  c: {
+    started: Date;
+    t0: number;
+    resolved: ResolvedScenario;
+    prep: PreparedScenario;
+    plan: BatchPlan;
+    partial: string;
+    outputs: Map<number, RunOutput>;
+  },
+): Promise<BatchResult> {
+  const { started, t0, resolved, prep, plan, partial, outputs } = c;
   const total = plan.to - plan.from;
   const todo: number[] = [];
   for (let r = plan.from; r < plan.to; r++) if (!outputs.has(r)) todo.push(r);

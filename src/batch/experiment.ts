@@ -3,6 +3,7 @@ import { dirname, join, resolve } from "node:path";
 import { parse } from "csv-parse/sync";
 import { z } from "zod";
 import { parseDuration, S } from "../engine/index.js";
+import { checkNotLocked, lockFolder } from "../io/lock.js";
 import { PROFILE_NAMES } from "../model/profiles.js";
 import { InputError, parseWith } from "../scenario/errors.js";
 import { resolveScenario, type ScenarioSource } from "../scenario/load.js";
@@ -104,7 +105,21 @@ export async function runExperiment(
   const e = loadExperiment(o.file);
   const points = gridPoints(e);
   checkOutDir(o.out);
+  checkNotLocked(o.out);
   makeOutDir(o.out);
+  const release = lockFolder(o.out, ["msix-sim", ...o.commandLine].join(" "));
+  try {
+    return await runPoints(o, e, points);
+  } finally {
+    release();
+  }
+}
+
+async function runPoints(
+  o: ExperimentOptions,
+  e: Experiment,
+  points: GridPoint[],
+): Promise<{ status: "done" | "aborted"; rows: number }> {
   const combined: Array<Record<string, unknown>> = [];
   const gridKeys = Object.keys(e.grid);
   for (const [i, point] of points.entries()) {

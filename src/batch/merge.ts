@@ -1,9 +1,10 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "csv-parse/sync";
 import { RUN_COLUMNS } from "../analysis/run-row.js";
+import { checkNotLocked, lockFolder } from "../io/lock.js";
 import { InputError } from "../scenario/errors.js";
-import { summaryInputOf } from "./batch.js";
+import { contentsOf, summaryInputOf } from "./batch.js";
 import { CYCLE_COLUMNS, WINDOW_COLUMNS } from "./execute.js";
 import { checkOutDir, makeOutDir, writeCsvAtomic, writeFileAtomic } from "./files.js";
 import { PAIRED_COLUMNS, pairedSummary, SUMMARY_COLUMNS, summarize } from "./summary.js";
@@ -79,7 +80,7 @@ export async function mergeBatches(
   if (next !== first.runs)
     throw new InputError(`merge: runs ${next}..${first.runs - 1} are missing`);
 
-  if (existsSync(out) && readdirSync(out).length > 0 && !force) {
+  if (contentsOf(out).length > 0 && !force) {
     throw new InputError(`--out ${out}: folder is not empty; use --force to overwrite`);
   }
   const runsHeader = RUN_COLUMNS.join(",");
@@ -92,7 +93,38 @@ export async function mergeBatches(
   runLines.sort(byRun);
   windowLines.sort(byRun);
   cycleLines.sort(byRun);
+  checkNotLocked(out);
   makeOutDir(out);
+  const release = lockFolder(out, "msix-sim merge");
+  try {
+    return await writeMerged(out, first, manifests, ranges, {
+      runsHeader,
+      windowsHeader,
+      cyclesHeader,
+      runLines,
+      windowLines,
+      cycleLines,
+    });
+  } finally {
+    release();
+  }
+}
+
+async function writeMerged(
+  out: string,
+  first: Manifest,
+  manifests: Manifest[],
+  ranges: Array<{ from: number; to: number; dir: string; shard: string }>,
+  l: {
+    runsHeader: string;
+    windowsHeader: string;
+    cyclesHeader: string;
+    runLines: Array<{ run: number; line: string }>;
+    windowLines: Array<{ run: number; line: string }>;
+    cycleLines: Array<{ run: number; line: string }>;
+  },
+): Promise<number> {
+  const { runsHeader, windowsHeader, cyclesHeader, runLines, windowLines, cycleLines } = l;
   writeFileAtomic(
     join(out, "cycles.csv"),
     `${[cyclesHeader, ...cycleLines.map((x) => x.line)].join("\n")}\n`,

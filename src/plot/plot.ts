@@ -1,6 +1,7 @@
 import { basename, join, relative, resolve } from "node:path";
 import type { TopLevelSpec } from "vega-lite";
 import { checkOutDir, makeOutDir, writeFileAtomic } from "../io/files.js";
+import { checkNotLocked, lockFolder } from "../io/lock.js";
 import { InputError } from "../scenario/errors.js";
 import {
   type BatchResults,
@@ -195,6 +196,15 @@ async function plotExperiment(
 export async function plotResults(dir: string, o: PlotOptions = {}): Promise<PlotOutput> {
   const out = o.out ?? dir;
   if (o.out !== undefined) checkOutDir(o.out);
+  checkNotLocked(dir, `results folder ${dir}`);
   const r = readResults(dir);
-  return r.kind === "batch" ? plotBatch(r, out) : plotExperiment(r, out, o.points ?? true);
+  makeOutDir(out);
+  const release = lockFolder(out, "msix-sim plot");
+  try {
+    return await (r.kind === "batch"
+      ? plotBatch(r, out)
+      : plotExperiment(r, out, o.points ?? true));
+  } finally {
+    release();
+  }
 }
