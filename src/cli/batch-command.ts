@@ -80,10 +80,11 @@ export async function batchCommand(
 export async function mergeCommand(
   dirs: string[],
   o: { out?: string; force?: boolean },
+  argv: readonly string[],
 ): Promise<string> {
   if (o.out === undefined) throw new InputError("--out: required (the merged output folder)");
   const out = o.out;
-  const n = await exitOnSignal(() => mergeBatches(dirs, out, o.force ?? false));
+  const n = await exitOnSignal(() => mergeBatches(dirs, out, o.force ?? false, argv));
   return `merged ${dirs.length} folders (${n} rows) into ${out}\n`;
 }
 

@@ -92,7 +92,7 @@ function buildProgram(
     .argument("<dirs...>", "shard output folders")
     .option("--out <dir>", "merged output folder")
     .option("--force", "overwrite a non-empty --out")
-    .action(async (dirs: string[], o) => io.out(await mergeCommand(dirs, o)));
+    .action(async (dirs: string[], o) => io.out(await mergeCommand(dirs, o, argv)));
 
   program
     .command("experiment")

@@ -1,9 +1,17 @@
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { RUN_COLUMNS } from "../../src/analysis/run-row.js";
-import { CLI, cli, tempDir } from "../cli/helpers.js";
+import { CLI, cli, cliHere, tempDir } from "../cli/helpers.js";
 
 const FILES = ["runs.csv", "windows.csv", "cycles.csv", "summary.csv", "paired.csv"];
 
@@ -70,6 +78,17 @@ describe("msix-sim batch", () => {
     const m = cli(["merge", ...[...shards].reverse(), "--out", merged]);
     expect(m.status, m.stderr).toBe(0);
     for (const f of FILES) expect(read(merged, f), f).toBe(read(whole, f));
+    // The merged manifest describes the merged batch, not its first shard.
+    const mm = JSON.parse(read(merged, "manifest.json"));
+    expect(mm.command_line).toBe(
+      `msix-sim merge ${[...shards].reverse().join(" ")} --out ${merged}`,
+    );
+    expect(mm.shard).toBe("1/1");
+    expect(mm.seeds).toEqual({ base: 1, first: 1, last: 8, rule: "seed = base + run" });
+    expect(mm.merged_from.map((x: { shard: string }) => x.shard)).toEqual(["1/3", "2/3", "3/3"]);
+    const { merged_from: _, ...rest } = mm;
+    for (const k of ["started_at", "finished_at", "command_line"]) delete rest[k];
+    expect(rest).toEqual(manifestWithoutTimes(whole));
     const incomplete = cli(["merge", shards[0]!, shards[2]!, "--out", join(root, "bad-merge")]);
     expect(incomplete.status).toBe(2);
     expect(incomplete.stderr).toMatch(/runs 2\.\.4 are missing/);
@@ -94,6 +113,71 @@ describe("msix-sim batch", () => {
     );
     expect(r.status).toBe(2);
     expect(readdirSync(small).filter((f) => f.includes(".tmp-"))).toEqual([]);
+  });
+
+  it("merge checks every shard against its manifest before writing anything", async () => {
+    const shards = [1, 2, 3].map((i) => join(root, `shard${i}`));
+    const broken = (name: string, change: (dir: string) => void) => {
+      const dir = join(root, `broken-${name}`);
+      cpSync(shards[1]!, dir, { recursive: true });
+      change(dir);
+      return [shards[0]!, dir, shards[2]!];
+    };
+    const runsCsv = (dir: string) => join(dir, "runs.csv");
+    const cases: Array<[string, string[], RegExp]> = [
+      [
+        "lost its last row",
+        broken("row", (d) => {
+          const lines = read(d, "runs.csv").split("\n");
+          writeFileSync(runsCsv(d), `${lines.slice(0, -2).join("\n")}\n`);
+        }),
+        /broken-row\/runs\.csv has 11 rows; its manifest \(runs 2\.\.4 x 4 profiles\) needs 12/,
+      ],
+      [
+        "torn last line",
+        broken("torn", (d) => writeFileSync(runsCsv(d), read(d, "runs.csv").slice(0, -30))),
+        /broken-torn\/runs\.csv ends in the middle of a line/,
+      ],
+      [
+        "rows of another run",
+        broken("other", (d) =>
+          writeFileSync(runsCsv(d), read(d, "runs.csv").replace(/\n2,3,legacy,/, "\n9,3,legacy,")),
+        ),
+        /broken-other\/runs\.csv: line 2 should be run 2, seed 3, profile legacy/,
+      ],
+      [
+        "corrupt manifest",
+        broken("json", (d) => writeFileSync(join(d, "manifest.json"), "{ not json")),
+        /broken-json\/manifest\.json is not valid JSON/,
+      ],
+      [
+        "manifest with a bad field",
+        broken("field", (d) => {
+          const m = JSON.parse(read(d, "manifest.json"));
+          m.run_range = "2-4";
+          writeFileSync(join(d, "manifest.json"), JSON.stringify(m));
+        }),
+        /broken-field\/manifest\.json is not the manifest of a batch: run_range:/,
+      ],
+      [
+        "no manifest",
+        broken("nomanifest", (d) => rmSync(join(d, "manifest.json"))),
+        /cannot read .*broken-nomanifest\/manifest\.json \(a finished batch folder has one\): ENOENT/,
+      ],
+      [
+        "no runs.csv",
+        broken("noruns", (d) => rmSync(runsCsv(d))),
+        /cannot read .*broken-noruns\/runs\.csv: ENOENT/,
+      ],
+    ];
+    for (const [name, dirs, re] of cases) {
+      const out = join(root, `merge-${name.replaceAll(" ", "-")}`);
+      const r = await cliHere(["merge", ...dirs, "--out", out]);
+      expect(r.stderr, name).toMatch(re);
+      expect(r.stderr).not.toContain("internal error");
+      expect(r.status, name).toBe(2);
+      expect(existsSync(out), name).toBe(false);
+    }
   });
 
   it("has the required columns, in order, with 0/1 booleans and empty absent times", () => {
