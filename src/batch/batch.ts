@@ -12,7 +12,7 @@ import { RUN_COLUMNS, type RunRow } from "../analysis/run-row.js";
 import { checkNotLocked, LOCK_FILE, lockFolder } from "../io/lock.js";
 import { InputError } from "../scenario/errors.js";
 import { type ResolvedScenario, resolveScenario, type ScenarioSource } from "../scenario/load.js";
-import { type PreparedScenario, prepareScenario } from "../scenario/runner.js";
+import type { PreparedScenario } from "../scenario/runner.js";
 import type { RunOutput } from "./execute.js";
 import { CYCLE_COLUMNS, WINDOW_COLUMNS } from "./execute.js";
 import {
@@ -85,7 +85,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
   const started = new Date();
   const t0 = performance.now();
   const resolved = resolveScenario(o.source);
-  const prep = prepareScenario(resolved.scenario);
+  const prep = resolved.prep;
   const range = shardRange(o.runs, o.shard.index, o.shard.count);
   const plan: BatchPlan = {
     runs: o.runs,

@@ -4,7 +4,7 @@ import { checkOutFile, writeFileAtomic } from "../io/files.js";
 import { PROFILE_NAMES, type ProfileName } from "../model/profiles.js";
 import { InputError } from "../scenario/errors.js";
 import { resolveScenario } from "../scenario/load.js";
-import { prepareScenario, runScenario } from "../scenario/runner.js";
+import { runScenario } from "../scenario/runner.js";
 import { perfettoTrace } from "../trace/perfetto.js";
 import { logLine, summaryText } from "./format.js";
 import { exitOnSignalFromNowOn } from "./signals.js";
@@ -49,7 +49,7 @@ export function runCommand(o: RunCommandOptions): string {
     params: o.param,
     sets: o.set,
   });
-  const prep = prepareScenario(resolved.scenario);
+  const prep = resolved.prep;
   const trace = o.log || o.trace !== undefined ? new MemoryTrace() : null;
   const res = runScenario(prep, { profile, seed, trace, recordInterrupts: o.trace !== undefined });
   const row = runRow({ run: 0, ...res });

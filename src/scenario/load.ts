@@ -1,8 +1,10 @@
 import { readFileSync } from "node:fs";
 import { extname } from "node:path";
 import { parse as parseYaml } from "yaml";
+import { checkScenario } from "./check.js";
 import { InputError, parseWith } from "./errors.js";
 import { type Preset, presetByName, presetValues } from "./presets.js";
+import { type PreparedScenario, prepareScenario } from "./runner.js";
 import { type Scenario, type ScenarioInput, ScenarioSchema } from "./schema.js";
 
 export const DEFAULT_PRESET = "hns3-roce-load";
@@ -21,6 +23,8 @@ export interface ResolvedScenario {
   preset: Preset | null;
   input: ScenarioInput;
   scenario: Scenario;
+  /** Parameters resolved and every field checked (checkScenario): ready to run. */
+  prep: PreparedScenario;
 }
 
 export function resolveScenario(src: ScenarioSource): ResolvedScenario {
@@ -42,7 +46,10 @@ export function resolveScenario(src: ScenarioSource): ResolvedScenario {
     label = `preset ${preset.name}`;
   }
   for (const s of src.sets ?? []) input = applySet(input, s);
-  return { label, preset, input, scenario: parseWith(ScenarioSchema, input) };
+  const scenario = parseWith(ScenarioSchema, input);
+  const prep = prepareScenario(scenario);
+  checkScenario(prep);
+  return { label, preset, input, scenario, prep };
 }
 
 export function readScenarioFile(path: string): ScenarioInput {
