@@ -3,6 +3,7 @@ import { dirname, join, resolve } from "node:path";
 import { parse } from "csv-parse/sync";
 import { z } from "zod";
 import { parseDuration, S } from "../engine/index.js";
+import { parseJsonStrict } from "../io/data-file.js";
 import { checkNotLocked, lockFolder } from "../io/lock.js";
 import { PROFILE_NAMES } from "../model/profiles.js";
 import { InputError, parseWith } from "../scenario/errors.js";
@@ -91,7 +92,7 @@ export function gridPoints(e: Experiment): GridPoint[] {
 export function loadExperiment(file: string): Experiment {
   let data: unknown;
   try {
-    data = JSON.parse(readFileSync(file, "utf8"));
+    data = parseJsonStrict(readFileSync(file, "utf8"));
   } catch (e) {
     throw new InputError(`experiment ${file}: ${(e as Error).message}`);
   }

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { extname } from "node:path";
-import { parse as parseYaml } from "yaml";
+import { FORBIDDEN_KEYS, parseJsonStrict, parseYamlStrict } from "../io/data-file.js";
 import { checkScenario } from "./check.js";
 import { InputError, parseWith } from "./errors.js";
 import { type Preset, presetByName, presetValues } from "./presets.js";
@@ -63,7 +63,8 @@ export function readScenarioFile(path: string): ScenarioInput {
   }
   const ext = extname(path).toLowerCase();
   try {
-    const data: unknown = ext === ".yaml" || ext === ".yml" ? parseYaml(text) : JSON.parse(text);
+    const data: unknown =
+      ext === ".yaml" || ext === ".yml" ? parseYamlStrict(text) : parseJsonStrict(text);
     if (data === null || typeof data !== "object" || Array.isArray(data)) {
       throw new Error("the top level must be an object");
     }
@@ -83,11 +84,18 @@ export function readScenarioFile(path: string): ScenarioInput {
 export function applySet<T>(input: T, assignment: string): T {
   const eq = assignment.indexOf("=");
   if (eq <= 0) throw new InputError(`--set ${assignment}: expected path=value`);
-  const path = assignment
-    .slice(0, eq)
+  const name = assignment.slice(0, eq);
+  const path = name
     .replace(/\[(\d+)\]/g, ".$1")
     .split(".")
     .filter((k) => k !== "");
+  if (path.length === 0) throw new InputError(`--set ${assignment}: expected path=value`);
+  const bad = path.find((k) => FORBIDDEN_KEYS.has(k));
+  if (bad !== undefined) {
+    throw new InputError(
+      `--set ${name}: "${bad}" is not a scenario field (and never allowed in a path)`,
+    );
+  }
   const raw = assignment.slice(eq + 1);
   let value: unknown;
   try {
@@ -99,7 +107,8 @@ export function applySet<T>(input: T, assignment: string): T {
   let node: Record<string, unknown> = copy;
   for (let i = 0; i < path.length - 1; i++) {
     const k = path[i]!;
-    const next = node[k];
+    // Own fields only: "toString" is not a field of the scenario because objects have it.
+    const next = Object.hasOwn(node, k) ? node[k] : undefined;
     if (next === undefined) {
       node[k] = /^\d+$/.test(path[i + 1]!) ? [] : {};
     } else if (next === null || typeof next !== "object") {
