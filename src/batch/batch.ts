@@ -13,6 +13,7 @@ import { checkNotLocked, LOCK_FILE, lockFolder } from "../io/lock.js";
 import { InputError } from "../scenario/errors.js";
 import { type ResolvedScenario, resolveScenario, type ScenarioSource } from "../scenario/load.js";
 import type { PreparedScenario } from "../scenario/runner.js";
+import { checkWorkload } from "../scenario/workload.js";
 import type { RunOutput } from "./execute.js";
 import { CYCLE_COLUMNS, WINDOW_COLUMNS } from "./execute.js";
 import {
@@ -86,6 +87,8 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
   const t0 = performance.now();
   const resolved = resolveScenario(o.source);
   const prep = resolved.prep;
+  // A resumed batch was accepted when it started.
+  if (!o.resume) checkWorkload(prep, o.force, o.runs * o.profiles.length);
   const range = shardRange(o.runs, o.shard.index, o.shard.count);
   const plan: BatchPlan = {
     runs: o.runs,

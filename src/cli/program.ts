@@ -65,6 +65,7 @@ function buildProgram(
       "--trace <file.json>",
       "also write a Chrome Trace Event / Perfetto timeline of the run (ui.perfetto.dev)",
     )
+    .option("--force", "run even when the scenario implies more work than the limit")
     .action((o) => io.out(runCommand(o)));
 
   program
@@ -82,7 +83,10 @@ function buildProgram(
     .option("--out <dir>", "output folder")
     .option("--window-runs <n|all>", "windows.csv holds the windows of runs below n (default 100)")
     .option("--resume", "continue an interrupted batch in --out")
-    .option("--force", "overwrite a non-empty --out")
+    .option(
+      "--force",
+      "overwrite a non-empty --out; run even when a run implies more work than the limit",
+    )
     .option("--quiet", "no progress bar and no summary")
     .action(async (o) => print(await batchCommand(o, argv)));
 

@@ -5,6 +5,7 @@ import { PROFILE_NAMES, type ProfileName } from "../model/profiles.js";
 import { InputError } from "../scenario/errors.js";
 import { resolveScenario } from "../scenario/load.js";
 import { runScenario } from "../scenario/runner.js";
+import { checkWorkload } from "../scenario/workload.js";
 import { perfettoTrace } from "../trace/perfetto.js";
 import { logLine, summaryText } from "./format.js";
 import { exitOnSignalFromNowOn } from "./signals.js";
@@ -19,6 +20,7 @@ export interface RunCommandOptions {
   json?: boolean;
   log?: boolean;
   trace?: string;
+  force?: boolean;
 }
 
 export function parseProfile(p: string | undefined): ProfileName | undefined {
@@ -50,6 +52,7 @@ export function runCommand(o: RunCommandOptions): string {
     sets: o.set,
   });
   const prep = resolved.prep;
+  checkWorkload(prep, o.force ?? false);
   const trace = o.log || o.trace !== undefined ? new MemoryTrace() : null;
   const res = runScenario(prep, { profile, seed, trace, recordInterrupts: o.trace !== undefined });
   const row = runRow({ run: 0, ...res });
