@@ -51,7 +51,8 @@ export const PARTIAL = ".msix-sim-partial";
 export interface BatchOptions {
   source: ScenarioSource;
   runs: number;
-  seed: number;
+  /** Base seed; by default the scenario's own seed (1 unless it sets one). */
+  seed?: number;
   profiles: BatchPlan["profiles"];
   workers: number;
   shard: { index: number; count: number };
@@ -92,7 +93,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
   const range = shardRange(o.runs, o.shard.index, o.shard.count);
   const plan: BatchPlan = {
     runs: o.runs,
-    baseSeed: o.seed,
+    baseSeed: o.seed ?? baseSeedOf(resolved.scenario.seed),
     profiles: o.profiles,
     shard: o.shard,
     from: range.from,
@@ -209,6 +210,14 @@ async function runLocked(
   writeFileAtomic(join(o.out, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
   rmSync(partial, { recursive: true, force: true });
   return result(summary);
+}
+
+/** The base seed a scenario implies: its seed, which must then be a number (seed = base + run). */
+export function baseSeedOf(seed: number | string): number {
+  if (typeof seed === "number") return seed;
+  throw new InputError(
+    `seed: the scenario's seed "${seed}" is not a number, and a batch runs seeds base + run; give --seed`,
+  );
 }
 
 /** runs.csv, windows.csv, cycles.csv, summary.csv, paired.csv from run outputs in run order. */

@@ -8,7 +8,7 @@ import { checkNotLocked, lockFolder } from "../io/lock.js";
 import { PROFILE_NAMES } from "../model/profiles.js";
 import { InputError, parseWith } from "../scenario/errors.js";
 import { resolveScenario, type ScenarioSource } from "../scenario/load.js";
-import { type BatchResult, runBatch } from "./batch.js";
+import { type BatchResult, baseSeedOf, runBatch } from "./batch.js";
 import { checkOutDir, makeOutDir, writeCsvAtomic, writeFileAtomic } from "./files.js";
 import { wilson } from "./stats.js";
 import { SUMMARY_COLUMNS, type SummaryRow } from "./summary.js";
@@ -39,7 +39,12 @@ export const ExperimentSchema = z
       .min(1)
       .default([...PROFILE_NAMES]),
     runs: z.number().int().min(1),
-    seed: z.number().int().min(0).default(1),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe("base seed (default: the scenario's seed; 1 for the presets)"),
     windowRuns: z.union([z.number().int().min(0), z.literal("all")]).default(20),
     check: z
       .literal("closed-form")
@@ -188,7 +193,7 @@ function finishedSummary(dir: string, e: Experiment, source: ScenarioSource): Su
   const same =
     JSON.stringify(m.scenario) === JSON.stringify(scenario) &&
     m.runs === e.runs &&
-    (m.seeds as { base: number }).base === e.seed &&
+    (m.seeds as { base: number }).base === (e.seed ?? baseSeedOf(scenario.seed)) &&
     JSON.stringify(m.profiles) === JSON.stringify(e.profiles) &&
     m.window_runs === windowRuns &&
     m.shard === "1/1";

@@ -50,7 +50,7 @@ export async function batchCommand(
     const res = await runBatch({
       source: { preset: o.preset, scenarioFile: o.scenario, params: o.param, sets: o.set },
       runs,
-      seed: parseSeed(o.seed) ?? 1,
+      seed: parseSeed(o.seed),
       profiles: parseProfiles(o.profiles),
       workers,
       shard: parseShard(o.shard),

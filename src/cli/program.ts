@@ -76,7 +76,7 @@ function buildProgram(
     .option("--param <k=v>", "a preset parameter (repeatable)", collect, [])
     .option("--set <path=v>", "override a scenario field (repeatable)", collect, [])
     .option("--runs <n>", "number of runs; run r uses seed S + r under every profile")
-    .option("--seed <S>", "base seed (default 1)")
+    .option("--seed <S>", "base seed (default: the scenario's seed; 1 for the presets)")
     .option("--profiles <list>", "comma-separated profiles (default all four)")
     .option("--workers <k>", "worker threads (default: the number of cores)")
     .option("--shard <i/N>", "run only the i-th of N slices of the runs (1-based)")
