@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parse } from "csv-parse/sync";
 import { z } from "zod";
@@ -7,9 +7,23 @@ import { parseJsonStrict } from "../io/data-file.js";
 import { checkNotLocked, lockFolder } from "../io/lock.js";
 import { PROFILE_NAMES } from "../model/profiles.js";
 import { InputError, parseWith } from "../scenario/errors.js";
-import { resolveScenario, type ScenarioSource } from "../scenario/load.js";
-import { type BatchResult, baseSeedOf, runBatch } from "./batch.js";
-import { checkOutDir, makeOutDir, writeCsvAtomic, writeFileAtomic } from "./files.js";
+import { type ResolvedScenario, resolveScenario, type ScenarioSource } from "../scenario/load.js";
+import { checkWorkload } from "../scenario/workload.js";
+import {
+  type BatchResult,
+  baseSeedOf,
+  contentsOf,
+  differences,
+  PARTIAL,
+  runBatch,
+} from "./batch.js";
+import {
+  checkOutDir,
+  makeOutDir,
+  removeMadeDirs,
+  writeCsvAtomic,
+  writeFileAtomic,
+} from "./files.js";
 import { wilson } from "./stats.js";
 import { SUMMARY_COLUMNS, type SummaryRow } from "./summary.js";
 
@@ -67,12 +81,17 @@ export interface ExperimentOptions {
   file: string;
   out: string;
   workers: number;
+  /** Start over: every point is run again (the folder's point folders are removed first). */
   force: boolean;
+  /** Continue: points that finished with the same scenario and plan are kept, interrupted ones resumed. */
+  resume: boolean;
   quiet: boolean;
   commandLine: readonly string[];
   abort?: { aborted: boolean };
   onPoint?: (label: string, index: number, total: number) => void;
   progress?: (done: number, total: number) => void;
+  /** What happens to a point that is not simply run (kept, resumed, run again and why). */
+  note?: (text: string) => void;
 }
 
 export interface GridPoint {
@@ -104,32 +123,27 @@ export function loadExperiment(file: string): Experiment {
   return parseWith(ExperimentSchema, data);
 }
 
-/** Runs every grid point (a finished point with the same scenario is kept), then the combined summary. */
-export async function runExperiment(
-  o: ExperimentOptions,
-): Promise<{ status: "done" | "aborted"; rows: number }> {
-  const e = loadExperiment(o.file);
-  const points = gridPoints(e);
-  checkOutDir(o.out);
-  checkNotLocked(o.out);
-  makeOutDir(o.out);
-  const release = lockFolder(o.out, ["msix-sim", ...o.commandLine].join(" "));
-  try {
-    return await runPoints(o, e, points);
-  } finally {
-    release();
-  }
+/** A grid point ready to run: its folder and its fully resolved (and checked) batch. */
+interface PointPlan {
+  point: GridPoint;
+  dir: string;
+  source: ScenarioSource;
+  resolved: ResolvedScenario;
+  seed: number;
+  windowRuns: number;
+  /** What a finished or interrupted point in `dir` must match to be kept or resumed. */
+  identity: Record<string, unknown>;
 }
 
-async function runPoints(
-  o: ExperimentOptions,
-  e: Experiment,
-  points: GridPoint[],
-): Promise<{ status: "done" | "aborted"; rows: number }> {
-  const combined: Array<Record<string, unknown>> = [];
+/** What the folder holds for a point. */
+type PointState =
+  | { kind: "new" }
+  | { kind: "finished" | "partial"; same: true }
+  | { kind: "finished" | "partial"; same: false; why: string };
+
+function planPoints(e: Experiment, o: ExperimentOptions, points: GridPoint[]): PointPlan[] {
   const gridKeys = Object.keys(e.grid);
-  for (const [i, point] of points.entries()) {
-    o.onPoint?.(point.slug, i, points.length);
+  return points.map((point) => {
     const params = { ...e.params };
     const sets = Object.entries(e.set).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
     let preset = e.preset;
@@ -138,29 +152,217 @@ async function runPoints(
       else if (k.startsWith("set:")) sets.push(`${k.slice(4)}=${JSON.stringify(v)}`);
       else params[k] = v;
     }
-    // Without a grid the experiment is one batch: its files go straight into the results folder.
-    const dir = gridKeys.length === 0 ? o.out : join(o.out, point.slug);
-    const source = {
+    const source: ScenarioSource = {
       preset,
       scenarioFile: e.scenario === undefined ? undefined : resolve(dirname(o.file), e.scenario),
       params: Object.entries(params).map(([k, v]) => `${k}=${v}`),
       sets,
     };
-    const kept = o.force ? null : finishedSummary(dir, e, source);
-    if (kept !== null) {
-      for (const s of kept) combined.push(combinedRow(e, gridKeys, point, s));
+    let resolved: ResolvedScenario;
+    try {
+      resolved = resolveScenario(source);
+    } catch (err) {
+      if (!(err instanceof InputError) || gridKeys.length === 0) throw err;
+      throw new InputError(`experiment ${o.file}: grid point ${point.slug}: ${err.message}`);
+    }
+    const seed = e.seed ?? baseSeedOf(resolved.scenario.seed);
+    const windowRuns = e.windowRuns === "all" ? Number.POSITIVE_INFINITY : e.windowRuns;
+    return {
+      point,
+      // Without a grid the experiment is one batch: its files go straight into the results folder.
+      dir: gridKeys.length === 0 ? o.out : join(o.out, point.slug),
+      source,
+      resolved,
+      seed,
+      windowRuns,
+      identity: {
+        scenario: resolved.scenario,
+        runs: e.runs,
+        seed,
+        profiles: e.profiles,
+        window_runs: e.windowRuns,
+      },
+    };
+  });
+}
+
+/** Reads (never writes) what a point's folder holds: a finished batch, an interrupted one, none. */
+function pointState(p: PointPlan): PointState {
+  const mf = join(p.dir, "manifest.json");
+  const plan = join(p.dir, PARTIAL, "plan.json");
+  const compare = (kind: "finished" | "partial", was: Record<string, unknown> | null) => {
+    if (was === null) return { kind, same: false as const, why: "its files are unreadable" };
+    const diffs = differences(was, p.identity);
+    return diffs.length === 0
+      ? { kind, same: true as const }
+      : { kind, same: false as const, why: diffs.join("; ") };
+  };
+  if (existsSync(plan)) {
+    const was = readJson(plan) as { plan?: Record<string, unknown>; scenario?: unknown } | null;
+    const pl = was?.plan;
+    return compare(
+      "partial",
+      pl === undefined
+        ? null
+        : {
+            scenario: was!.scenario,
+            runs: pl.runs,
+            seed: pl.baseSeed,
+            profiles: pl.profiles,
+            window_runs: pl.windowRuns === "Infinity" ? "all" : Number(pl.windowRuns),
+            ...(JSON.stringify(pl.shard) === JSON.stringify({ index: 1, count: 1 })
+              ? {}
+              : { shard: pl.shard }),
+          },
+    );
+  }
+  if (existsSync(mf) && existsSync(join(p.dir, "summary.csv"))) {
+    const m = readJson(mf) as Record<string, unknown> | null;
+    return compare(
+      "finished",
+      m === null
+        ? null
+        : {
+            scenario: m.scenario,
+            runs: m.runs,
+            seed: (m.seeds as { base?: unknown } | undefined)?.base,
+            profiles: m.profiles,
+            window_runs: m.window_runs,
+            ...(m.shard === "1/1" ? {} : { shard: m.shard }),
+          },
+    );
+  }
+  return { kind: "new" };
+}
+
+function readJson(path: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, "utf8"));
+  } catch {
+    return null;
+  }
+}
+
+/** Point folders (pNN_...) in the results folder. */
+function pointFolders(out: string): string[] {
+  return existsSync(out)
+    ? readdirSync(out)
+        .filter((f) => /^p\d+_/.test(f))
+        .sort()
+    : [];
+}
+
+/**
+ * Checks the results folder against --resume / --force (reads only): without either it must be
+ * empty; --resume needs an experiment with the same grid.
+ */
+function inspectResults(o: ExperimentOptions, plans: PointPlan[], gridless: boolean): PointState[] {
+  const states = plans.map(pointState);
+  const contents = contentsOf(o.out);
+  if (o.force) return states;
+  const finished = states.filter((s) => s.kind === "finished").length;
+  const partial = states.filter((s) => s.kind === "partial").length;
+  if (!o.resume) {
+    if (contents.length > 0) {
+      const what =
+        finished + partial > 0
+          ? ` (an experiment: ${finished} of ${plans.length} points finished${partial > 0 ? `, ${partial} interrupted` : ""})`
+          : "";
+      throw new InputError(
+        `--out ${o.out}: folder is not empty${what}; use --resume to continue it or --force to start over`,
+      );
+    }
+    return states;
+  }
+  if (finished + partial === 0 && !existsSync(join(o.out, "README.md"))) {
+    throw new InputError(`--resume: ${o.out} holds no experiment to continue`);
+  }
+  if (!gridless) {
+    const grid = new Set(plans.map((p) => p.point.slug));
+    const stale = pointFolders(o.out).filter((f) => !grid.has(f));
+    if (stale.length > 0) {
+      throw new InputError(
+        `--resume: the grid changed: ${stale.slice(0, 3).join(", ")}${stale.length > 3 ? ", ..." : ""} in ${o.out} ${stale.length > 1 ? "are not points" : "is not a point"} of this experiment any more; use --force to start over, or another --out`,
+      );
+    }
+  }
+  return states;
+}
+
+/** Runs every grid point (finished points are kept with --resume), then the combined summary. */
+export async function runExperiment(
+  o: ExperimentOptions,
+): Promise<{ status: "done" | "aborted"; rows: number }> {
+  if (o.resume && o.force) throw new InputError("--resume and --force: give one of them, not both");
+  const e = loadExperiment(o.file);
+  const gridless = Object.keys(e.grid).length === 0;
+  // Every point is resolved and checked, and the folder inspected, before anything is written.
+  const plans = planPoints(e, o, gridPoints(e));
+  checkOutDir(o.out);
+  checkNotLocked(o.out);
+  let states = inspectResults(o, plans, gridless);
+  plans.forEach((p, i) => {
+    // Work a run resumed or kept was accepted when it started.
+    const st = states[i]!;
+    if (st.kind === "new" || !st.same || o.force) {
+      checkWorkload(p.resolved.prep, o.force, e.runs * e.profiles.length);
+    }
+  });
+  const made = makeOutDir(o.out);
+  let release: (() => void) | null = null;
+  try {
+    release = lockFolder(o.out, ["msix-sim", ...o.commandLine].join(" "));
+    states = inspectResults(o, plans, gridless);
+  } catch (err) {
+    release?.();
+    removeMadeDirs(made);
+    throw err;
+  }
+  try {
+    if (o.force) {
+      for (const f of pointFolders(o.out)) rmSync(join(o.out, f), { recursive: true, force: true });
+      for (const f of ["summary.csv", "README.md"]) rmSync(join(o.out, f), { force: true });
+      states = plans.map(() => ({ kind: "new" }));
+    }
+    return await runPoints(o, e, plans, states);
+  } finally {
+    release();
+  }
+}
+
+async function runPoints(
+  o: ExperimentOptions,
+  e: Experiment,
+  plans: PointPlan[],
+  states: PointState[],
+): Promise<{ status: "done" | "aborted"; rows: number }> {
+  const combined: Array<Record<string, unknown>> = [];
+  const gridKeys = Object.keys(e.grid);
+  for (const [i, p] of plans.entries()) {
+    const st = states[i]!;
+    o.onPoint?.(p.point.slug, i, plans.length);
+    if (st.kind === "finished" && st.same) {
+      o.note?.(`${p.point.slug}: finished with the same scenario and plan: kept`);
+      const rows = parse(readFileSync(join(p.dir, "summary.csv"), "utf8"), {
+        columns: true,
+      }) as SummaryRow[];
+      for (const s of rows) combined.push(combinedRow(e, gridKeys, p.point, s));
       continue;
     }
-    const resume = !o.force && existsSync(join(dir, ".msix-sim-partial", "plan.json"));
+    const resume = st.kind === "partial" && st.same;
+    if (resume) o.note?.(`${p.point.slug}: interrupted: resumed`);
+    else if (st.kind !== "new" && !st.same) {
+      o.note?.(`${p.point.slug}: ${st.kind} with another plan (${st.why}): run again`);
+    }
     const res: BatchResult = await runBatch({
-      source,
+      source: p.source,
       runs: e.runs,
-      seed: e.seed,
+      seed: p.seed,
       profiles: e.profiles,
       workers: o.workers,
       shard: { index: 1, count: 1 },
-      out: dir,
-      windowRuns: e.windowRuns === "all" ? Number.POSITIVE_INFINITY : e.windowRuns,
+      out: p.dir,
+      windowRuns: p.windowRuns,
       resume,
       force: !resume,
       commandLine: o.commandLine,
@@ -168,7 +370,7 @@ async function runPoints(
       abort: o.abort,
     });
     if (res.status === "aborted") return { status: "aborted", rows: combined.length };
-    for (const s of res.summary) combined.push(combinedRow(e, gridKeys, point, s));
+    for (const s of res.summary) combined.push(combinedRow(e, gridKeys, p.point, s));
   }
   const columns = [
     ...gridKeys.map((k) => k.replace(/^set:/, "")),
@@ -181,24 +383,6 @@ async function runPoints(
     `# ${e.name}\n\n${e.description}\n\nProduced by:\n\n    msix-sim ${o.commandLine.join(" ")}\n\nPlots and index.html: \`msix-sim plot ${o.out}\`.\n\n${gridKeys.length === 0 ? "A batch: runs.csv, windows.csv, cycles.csv, summary.csv, paired.csv, manifest.json." : "One folder per grid point (a batch: runs.csv, windows.csv, cycles.csv, summary.csv, paired.csv, manifest.json); summary.csv here combines them, grid columns first."}\n`,
   );
   return { status: "done", rows: combined.length };
-}
-
-/** The summary of a finished point run with the same scenario and plan, or null. */
-function finishedSummary(dir: string, e: Experiment, source: ScenarioSource): SummaryRow[] | null {
-  const mf = join(dir, "manifest.json");
-  if (!existsSync(mf) || !existsSync(join(dir, "summary.csv"))) return null;
-  const m = JSON.parse(readFileSync(mf, "utf8")) as Record<string, unknown>;
-  const scenario = resolveScenario(source).scenario;
-  const windowRuns = e.windowRuns === "all" ? "all" : e.windowRuns;
-  const same =
-    JSON.stringify(m.scenario) === JSON.stringify(scenario) &&
-    m.runs === e.runs &&
-    (m.seeds as { base: number }).base === (e.seed ?? baseSeedOf(scenario.seed)) &&
-    JSON.stringify(m.profiles) === JSON.stringify(e.profiles) &&
-    m.window_runs === windowRuns &&
-    m.shard === "1/1";
-  if (!same) return null;
-  return parse(readFileSync(join(dir, "summary.csv"), "utf8"), { columns: true }) as SummaryRow[];
 }
 
 const CHECK_COLUMNS = [

@@ -65,7 +65,7 @@ export async function batchCommand(
     bar.stop();
     if (res.status === "aborted") {
       return {
-        text: `msix-sim: interrupted after ${res.done} of ${res.plan.to - res.plan.from} runs; no CSV was written. Continue with: msix-sim ${argv.join(" ")} --resume\n`,
+        text: `msix-sim: interrupted after ${res.done} of ${res.plan.to - res.plan.from} runs; no CSV was written. Continue with: msix-sim ${argv.filter((a) => a !== "--force" && a !== "--resume").join(" ")} --resume\n`,
         code: EXIT_INTERRUPTED,
       };
     }
@@ -129,32 +129,39 @@ export function summaryTable(rows: readonly SummaryRow[]): string {
 
 export async function experimentCommand(
   file: string,
-  o: { out?: string; workers?: string; force?: boolean; quiet?: boolean },
+  o: { out?: string; workers?: string; force?: boolean; resume?: boolean; quiet?: boolean },
   argv: readonly string[],
+  err: (text: string) => void = (t) => void process.stderr.write(t),
 ): Promise<{ text: string; code: number }> {
   if (o.out === undefined) throw new InputError("--out: required (the results folder)");
   const workers = parseCount(o.workers, "--workers", 1) ?? availableParallelism();
   let bar = progressBar(true);
+  const say = (text: string) => {
+    bar.stop();
+    if (!o.quiet) err(`${text}\n`);
+  };
   return interruptible(async (abort) => {
     const res = await runExperiment({
       file,
       out: o.out!,
       workers,
       force: o.force ?? false,
+      resume: o.resume ?? false,
       quiet: o.quiet ?? false,
       commandLine: argv,
       abort,
       onPoint: (label, i, n) => {
-        bar.stop();
-        if (!o.quiet) process.stderr.write(`[${i + 1}/${n}] ${label}\n`);
+        say(`[${i + 1}/${n}] ${label}`);
         bar = progressBar(o.quiet ?? false);
       },
+      note: (text) => say(`  ${text}`),
       progress: (d, t) => bar.update(d, t),
     });
     bar.stop();
     if (res.status === "aborted") {
+      const again = argv.filter((a) => a !== "--force" && a !== "--resume");
       return {
-        text: "msix-sim: experiment interrupted; run the same command again to continue\n",
+        text: `msix-sim: experiment interrupted; finished points are kept. Continue with: msix-sim ${again.join(" ")} --resume\n`,
         code: EXIT_INTERRUPTED,
       };
     }

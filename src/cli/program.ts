@@ -106,9 +106,13 @@ function buildProgram(
     .argument("<file>", "experiment file (experiments/*.json)")
     .option("--out <dir>", "results folder, e.g. results/NAME")
     .option("--workers <k>", "worker threads (default: the number of cores)")
-    .option("--force", "rerun points that already have results")
+    .option(
+      "--resume",
+      "continue in --out: points that finished with the same scenario and plan are kept, interrupted ones resumed, changed ones run again",
+    )
+    .option("--force", "start over in a non-empty --out: every point is run again")
     .option("--quiet", "no progress output")
-    .action(async (file: string, o) => print(await experimentCommand(file, o, argv)));
+    .action(async (file: string, o) => print(await experimentCommand(file, o, argv, io.err)));
 
   program
     .command("compare")

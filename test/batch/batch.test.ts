@@ -392,9 +392,16 @@ describe("msix-sim experiment", () => {
     expect(lines[1]).toMatch(/^20us,legacy,30,/);
     expect(readdirSync(out).filter((f) => f.startsWith("p0")).length).toBe(2);
     expect(read(out, "README.md")).toContain("msix-sim experiment");
-    // A second invocation keeps the finished points and writes the same summary.
-    const again = cli(["experiment", file, "--out", out, "--quiet", "--workers", "1"]);
+    // A second invocation needs --resume (or --force); it keeps the finished points and writes
+    // the same summary.
+    const refused = cli(["experiment", file, "--out", out, "--quiet", "--workers", "1"]);
+    expect(refused.stderr).toMatch(
+      /folder is not empty \(an experiment: 2 of 2 points finished\); use --resume to continue it or --force to start over/,
+    );
+    expect(refused.status).toBe(2);
+    const again = cli(["experiment", file, "--out", out, "--workers", "1", "--resume"]);
     expect(again.status).toBe(0);
+    expect(again.stderr).toMatch(/p01_window=20us: finished with the same scenario and plan: kept/);
     expect(read(out, "summary.csv")).toBe(`${lines.join("\n")}\n`);
   });
 });
