@@ -63,6 +63,8 @@ export interface BatchOptions {
   commandLine: readonly string[];
   /** Progress: runs done (including resumed ones) of the total. */
   progress?: (done: number, total: number) => void;
+  /** Called once the batch is checked and its folder ready, before the first run. */
+  onStart?: (plan: BatchPlan, resumed: number) => void;
   /** Set to stop the batch early (SIGINT); completed runs are kept for --resume. */
   abort?: { aborted: boolean };
 }
@@ -72,6 +74,8 @@ export interface BatchResult {
   dir: string;
   plan: BatchPlan;
   done: number;
+  /** Runs taken from the checkpoint of an interrupted batch (not run this time). */
+  resumed: number;
   summary: SummaryRow[];
   events: number;
   seconds: number;
@@ -150,6 +154,8 @@ async function runLocked(
   const total = plan.to - plan.from;
   const todo: number[] = [];
   for (let r = plan.from; r < plan.to; r++) if (!outputs.has(r)) todo.push(r);
+  const resumed = outputs.size;
+  o.onStart?.(plan, resumed);
   o.progress?.(outputs.size, total);
 
   const abort = o.abort ?? { aborted: false };
@@ -178,6 +184,7 @@ async function runLocked(
     dir: o.out,
     plan,
     done: outputs.size,
+    resumed,
     summary,
     events,
     seconds: (performance.now() - t0) / 1000,

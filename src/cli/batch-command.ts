@@ -2,7 +2,7 @@ import { availableParallelism } from "node:os";
 import { runBatch } from "../batch/batch.js";
 import { runExperiment } from "../batch/experiment.js";
 import { mergeBatches } from "../batch/merge.js";
-import { parseCount, parseProfiles, parseShard } from "../batch/plan.js";
+import { parseCount, parseProfiles, parseShard, seedOf } from "../batch/plan.js";
 import type { SummaryRow } from "../batch/summary.js";
 import { formatDuration } from "../engine/index.js";
 import { InputError } from "../scenario/errors.js";
@@ -38,6 +38,7 @@ export function parseWindowRuns(s: string | undefined): number {
 export async function batchCommand(
   o: BatchCommandOptions,
   argv: readonly string[],
+  err: (text: string) => void = (t) => void process.stderr.write(t),
 ): Promise<{ text: string; code: number }> {
   const runs = parseCount(o.runs, "--runs", 1);
   if (runs === undefined) throw new InputError("--runs: required (the number of runs)");
@@ -60,6 +61,16 @@ export async function batchCommand(
       force: o.force ?? false,
       commandLine: argv,
       progress: bar.update,
+      // A line when the work starts, so that a log (not a terminal) shows it is under way.
+      onStart: (plan, resumed) => {
+        if (o.quiet) return;
+        const n = plan.to - plan.from;
+        const seeds = `seeds ${seedOf(plan, plan.from)}..${seedOf(plan, plan.to - 1)}`;
+        const left = resumed > 0 ? `, ${n - resumed} left after resuming ${resumed}` : "";
+        err(
+          `msix-sim batch: ${n} runs (${seeds}) x ${plan.profiles.length} profiles${left}, ${Math.min(workers, Math.max(1, n - resumed))} worker${workers > 1 ? "s" : ""}, into ${out}\n`,
+        );
+      },
       abort,
     });
     bar.stop();
@@ -69,10 +80,13 @@ export async function batchCommand(
         code: EXIT_INTERRUPTED,
       };
     }
-    const rate = res.seconds > 0 ? (res.done * res.plan.profiles.length) / res.seconds : 0;
+    // One unit everywhere: a run is one seed under every profile (the progress bar counts them).
+    const ran = res.done - res.resumed;
+    const rate = res.seconds > 0 ? ran / res.seconds : 0;
+    const resumed = res.resumed > 0 ? `, ${res.resumed} of them from the checkpoint` : "";
     const text = o.quiet
       ? ""
-      : `${summaryTable(res.summary)}\nwrote ${res.dir}/{runs,windows,cycles,summary,paired}.csv and manifest.json (${res.plan.to - res.plan.from} runs x ${res.plan.profiles.length} profiles in ${res.seconds.toFixed(1)} s, ${rate.toFixed(0)} runs/s)\n`;
+      : `${summaryTable(res.summary)}\nwrote ${res.dir}/{runs,windows,cycles,summary,paired}.csv and manifest.json (${res.done} runs x ${res.plan.profiles.length} profiles${resumed}; ${ran} runs in ${res.seconds.toFixed(1)} s, ${rate.toFixed(1)} runs/s)\n`;
     return { text, code: 0 };
   }).finally(() => bar.stop());
 }

@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from "commander";
 import { ZodError } from "zod";
+import { parseCount } from "../batch/plan.js";
 import { InputError } from "../scenario/errors.js";
 import { scenarioJsonSchema } from "../scenario/schema.js";
 import { batchCommand, experimentCommand, mergeCommand } from "./batch-command.js";
@@ -88,7 +89,7 @@ function buildProgram(
       "overwrite a non-empty --out; run even when a run implies more work than the limit",
     )
     .option("--quiet", "no progress bar and no summary")
-    .action(async (o) => print(await batchCommand(o, argv)));
+    .action(async (o) => print(await batchCommand(o, argv, io.err)));
 
   program
     .command("merge")
@@ -124,6 +125,11 @@ function buildProgram(
     .action(async (o) => {
       const argv = ["batch", "--preset", o.preset, "--runs", o.runs, "--out", o.out, "--force"];
       if (o.workers !== undefined) argv.push("--workers", o.workers);
+      parseCount(o.runs, "--runs", 1);
+      // Said first: stdout may be a file or a pipe, where no progress bar shows.
+      io.out(
+        `msix-sim compare: preset ${o.preset}, ${o.runs} runs (seeds 1..${o.runs}) under every profile\n\n`,
+      );
       const { text, code } = await batchCommand(
         {
           preset: o.preset,
@@ -135,10 +141,9 @@ function buildProgram(
           set: [],
         },
         argv,
+        io.err,
       );
-      io.out(
-        `msix-sim compare: preset ${o.preset}, ${o.runs} runs (seeds 1..${o.runs}) under every profile\n\n${text}`,
-      );
+      io.out(text);
       setCode(code);
     });
 

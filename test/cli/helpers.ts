@@ -42,3 +42,14 @@ export async function cliHere(args: string[]): Promise<CliResult> {
   const status = await runCli(args, { out: (t) => out.push(t), err: (t) => err.push(t) });
   return { status, stdout: out.join(""), stderr: err.join("") };
 }
+
+/** cliHere, with stdout and stderr interleaved in the order they were written. */
+export async function cliHereLog(args: string[]): Promise<{ status: number; log: string[] }> {
+  const { runCli } = await import("../../src/cli/program.js");
+  const log: string[] = [];
+  const status = await runCli(args, {
+    out: (t) => log.push(`out: ${t}`),
+    err: (t) => log.push(`err: ${t}`),
+  });
+  return { status, log };
+}
