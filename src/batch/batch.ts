@@ -26,6 +26,7 @@ import {
   writeCsvAtomic,
   writeFileAtomic,
 } from "./files.js";
+import { countOutcomes } from "./outcomes.js";
 import type { BatchPlan } from "./plan.js";
 import { seedOf, shardRange } from "./plan.js";
 import { runPool } from "./pool.js";
@@ -77,6 +78,8 @@ export interface BatchResult {
   /** Runs taken from the checkpoint of an interrupted batch (not run this time). */
   resumed: number;
   summary: SummaryRow[];
+  /** Per profile: runs by how they ended (link, RoCE, setup failures...), from runs.csv's rows. */
+  outcomes: ReturnType<typeof countOutcomes>;
   events: number;
   seconds: number;
 }
@@ -179,13 +182,17 @@ async function runLocked(
       o.progress?.(outputs.size, total);
     },
   });
-  const result = (summary: SummaryRow[]): BatchResult => ({
+  const result = (
+    summary: SummaryRow[],
+    outcomes: BatchResult["outcomes"] = new Map(),
+  ): BatchResult => ({
     status,
     dir: o.out,
     plan,
     done: outputs.size,
     resumed,
     summary,
+    outcomes,
     events,
     seconds: (performance.now() - t0) / 1000,
   });
@@ -216,7 +223,13 @@ async function runLocked(
   };
   writeFileAtomic(join(o.out, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
   rmSync(partial, { recursive: true, force: true });
-  return result(summary);
+  return result(
+    summary,
+    countOutcomes(
+      ordered.flatMap((x) => x.rows),
+      plan.profiles,
+    ),
+  );
 }
 
 /** The base seed a scenario implies: its seed, which must then be a number (seed = base + run). */

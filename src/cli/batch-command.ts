@@ -2,9 +2,10 @@ import { availableParallelism } from "node:os";
 import { runBatch } from "../batch/batch.js";
 import { runExperiment } from "../batch/experiment.js";
 import { mergeBatches } from "../batch/merge.js";
+import { type countOutcomes, shownKinds } from "../batch/outcomes.js";
 import { parseCount, parseProfiles, parseShard, seedOf } from "../batch/plan.js";
 import type { SummaryRow } from "../batch/summary.js";
-import { formatDuration } from "../engine/index.js";
+import { formatNs } from "../plot/units.js";
 import { InputError } from "../scenario/errors.js";
 import { EXIT_INTERRUPTED } from "./errors.js";
 import { progressBar } from "./progress.js";
@@ -86,7 +87,7 @@ export async function batchCommand(
     const resumed = res.resumed > 0 ? `, ${res.resumed} of them from the checkpoint` : "";
     const text = o.quiet
       ? ""
-      : `${summaryTable(res.summary)}\nwrote ${res.dir}/{runs,windows,cycles,summary,paired}.csv and manifest.json (${res.done} runs x ${res.plan.profiles.length} profiles${resumed}; ${ran} runs in ${res.seconds.toFixed(1)} s, ${rate.toFixed(1)} runs/s)\n`;
+      : `${summaryTable(res.summary, res.outcomes)}\nwrote ${res.dir}/{runs,windows,cycles,summary,paired}.csv and manifest.json (${res.done} runs x ${res.plan.profiles.length} profiles${resumed}; ${ran} runs in ${res.seconds.toFixed(1)} s, ${rate.toFixed(1)} runs/s)\n`;
     return { text, code: 0 };
   }).finally(() => bar.stop());
 }
@@ -104,13 +105,22 @@ export async function mergeCommand(
 
 const pct = (x: unknown): string => (x === null ? "-" : `${(Number(x) * 100).toFixed(2)}%`);
 
-/** The summary as a text table. */
-export function summaryTable(rows: readonly SummaryRow[]): string {
+/**
+ * The summary as a text table. Beside link failures, how many runs had their RoCE or their setup
+ * fail (and any other outcome that occurred): a profile whose driver never came up must not read
+ * as "0 failed".
+ */
+export function summaryTable(
+  rows: readonly SummaryRow[],
+  outcomes: ReturnType<typeof countOutcomes> = new Map(),
+): string {
+  const kinds = shownKinds(outcomes).filter((k) => k.key !== "link_failed");
   const head = [
     "profile",
     "runs",
     "link failed",
     "95% CI",
+    ...kinds.map((k) => k.label),
     "runs w/ drops",
     "mean drops",
     "window p50",
@@ -118,27 +128,38 @@ export function summaryTable(rows: readonly SummaryRow[]): string {
     "cycles",
     "port resets",
   ];
-  const body = rows.map((r) => [
-    String(r.profile),
-    String(r.runs),
-    `${r.link_failures} (${pct(r.failure_rate)})`,
-    r.failure_upper95_exact !== null
-      ? `<= ${pct(r.failure_upper95_exact)}`
-      : `${pct(r.failure_ci95_low)}..${pct(r.failure_ci95_high)}`,
-    `${r.runs_with_drops} (${pct(r.drop_rate)})`,
-    r.mean_drops === null ? "-" : Number(r.mean_drops).toFixed(2),
-    r.drop_window_total_p50_ns === null ? "-" : formatDuration(Number(r.drop_window_total_p50_ns)),
-    r.drop_window_total_p99_ns === null ? "-" : formatDuration(Number(r.drop_window_total_p99_ns)),
-    r.mean_resize_cycles === null ? "-" : Number(r.mean_resize_cycles).toFixed(1),
-    `${r.runs_with_resets} (${pct(r.reset_rate)})`,
-  ]);
+  const body = rows.map((r) => {
+    const o = outcomes.get(String(r.profile));
+    return [
+      String(r.profile),
+      String(r.runs),
+      `${r.link_failures} (${pct(r.failure_rate)})`,
+      r.failure_upper95_exact !== null
+        ? `<= ${pct(r.failure_upper95_exact)}`
+        : `${pct(r.failure_ci95_low)}..${pct(r.failure_ci95_high)}`,
+      ...kinds.map((k) => {
+        if (o === undefined || o.runs === 0) return "-";
+        const n = o.counts[k.key] ?? 0;
+        return `${n} (${pct(n / o.runs)})`;
+      }),
+      `${r.runs_with_drops} (${pct(r.drop_rate)})`,
+      r.mean_drops === null ? "-" : Number(r.mean_drops).toFixed(2),
+      r.drop_window_total_p50_ns === null ? "-" : formatNs(Number(r.drop_window_total_p50_ns)),
+      r.drop_window_total_p99_ns === null ? "-" : formatNs(Number(r.drop_window_total_p99_ns)),
+      r.mean_resize_cycles === null ? "-" : Number(r.mean_resize_cycles).toFixed(1),
+      `${r.runs_with_resets} (${pct(r.reset_rate)})`,
+    ];
+  });
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]) =>
     cells
       .map((c, i) => c.padEnd(widths[i]!))
       .join("  ")
       .trimEnd();
-  return `${[line(head), line(widths.map((w) => "-".repeat(w))), ...body.map(line)].join("\n")}\n`;
+  const notes = kinds
+    .filter((k) => k.key !== "link_failed")
+    .map((k) => `${k.label}: ${k.description}`);
+  return `${[line(head), line(widths.map((w) => "-".repeat(w))), ...body.map(line)].join("\n")}\n${notes.length > 0 ? `(${notes.join("; ")})\n` : ""}`;
 }
 
 export async function experimentCommand(

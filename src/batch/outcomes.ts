@@ -1,0 +1,79 @@
+/**
+ * How runs ended besides a link failure, counted per profile from runs.csv rows, reading columns
+ * by name (rows of a batch in memory, or of a runs.csv file as strings).
+ *
+ * With an `outcome` column (ok, link_failed, reset_failed, roce_failed, setup_failed,
+ * incomplete) each run counts under its outcome. Without one, the counts come from the columns
+ * that exist today: link_failed, roce_failed, and, for a run whose setup failed, interrupts still
+ * pending at its end (irq_pending_end > 0: a vector the driver enabled never delivered, as when
+ * dyn-small-itt's ITT is full). These may overlap; an outcome column does not.
+ */
+export interface OutcomeKind {
+  key: string;
+  /** Column header in the text table and the report. */
+  label: string;
+  /** What it means, for the report. */
+  description: string;
+}
+
+export const OUTCOME_KINDS: readonly OutcomeKind[] = [
+  { key: "link_failed", label: "link failed", description: "the port's link was down at the end" },
+  {
+    key: "reset_failed",
+    label: "reset failed",
+    description: "the driver gave up resetting (HCLGE_STATE_RST_FAIL)",
+  },
+  { key: "roce_failed", label: "RoCE failed", description: "hns_roce did not come up" },
+  {
+    key: "setup_failed",
+    label: "setup failed",
+    description: "interrupts still pending at the end: a vector that was set up never delivered",
+  },
+  { key: "incomplete", label: "incomplete", description: "the scenario did not play to its end" },
+];
+
+type Row = Readonly<Record<string, unknown>>;
+
+const num = (v: unknown): number => (v === null || v === undefined || v === "" ? 0 : Number(v));
+
+/** The outcome keys a row counts under. */
+export function outcomesOf(row: Row): string[] {
+  if ("outcome" in row) {
+    const o = String(row["outcome"] ?? "");
+    return o === "" || o === "ok" ? [] : [o];
+  }
+  const out: string[] = [];
+  if (num(row["link_failed"]) === 1) out.push("link_failed");
+  if (num(row["rst_fail"]) === 1) out.push("reset_failed");
+  if (num(row["roce_failed"]) === 1) out.push("roce_failed");
+  if (num(row["irq_pending_end"]) > 0) out.push("setup_failed");
+  return out;
+}
+
+/** Per profile (in `profiles` order): runs, and runs per outcome key. */
+export function countOutcomes(
+  rows: Iterable<Row>,
+  profiles: readonly string[],
+): Map<string, { runs: number; counts: Record<string, number> }> {
+  const out = new Map<string, { runs: number; counts: Record<string, number> }>(
+    profiles.map((p) => [p, { runs: 0, counts: {} }]),
+  );
+  for (const r of rows) {
+    const entry = out.get(String(r["profile"]));
+    if (entry === undefined) continue;
+    entry.runs++;
+    for (const k of outcomesOf(r)) entry.counts[k] = (entry.counts[k] ?? 0) + 1;
+  }
+  return out;
+}
+
+const ALWAYS = new Set(["link_failed", "roce_failed", "setup_failed"]);
+
+/** The kinds worth a column: link, RoCE and setup failures always, the others when some run had them. */
+export function shownKinds(
+  counts: Map<string, { runs: number; counts: Record<string, number> }>,
+): OutcomeKind[] {
+  return OUTCOME_KINDS.filter(
+    (k) => ALWAYS.has(k.key) || [...counts.values()].some((c) => (c.counts[k.key] ?? 0) > 0),
+  );
+}
