@@ -1,5 +1,6 @@
 import type { RunRow } from "../analysis/run-row.js";
-import { formatDuration, formatTimestampMs, type TraceRecord } from "../engine/index.js";
+import { formatDuration, formatTimestampMs, type Time, type TraceRecord } from "../engine/index.js";
+import type { Hns3Outcome } from "../guest/hns3.js";
 import { causeColumn, DROP_CAUSES } from "../model/outcomes.js";
 
 /** One trace record as a tracepoint-style line: "1.204512 ms its: MAPTI dev=0x10 event=5 lpi=8197 (its_irq_domain_activate)". */
@@ -15,6 +16,30 @@ export function logLine(r: TraceRecord): string {
 }
 
 const n = (x: unknown): string => (x === null ? "-" : String(x));
+
+/**
+ * The guest driver's verdict on the run, as a trace record at its end: "verdict: link failed",
+ * "verdict: RoCE failed" or "verdict: ok", with the details. For --log and --trace.
+ */
+export function verdictRecord(o: Hns3Outcome, end: Time): TraceRecord {
+  const failed = [
+    ...(o.linkFailed ? ["link failed"] : []),
+    ...(o.rstFail ? ["reset failed"] : []),
+    ...(o.roceFailed ? ["RoCE failed"] : []),
+  ];
+  return {
+    time: end,
+    component: "hns3",
+    kind: `verdict: ${failed.length > 0 ? failed.join(", ") : "ok"}`,
+    fields: {
+      link_up: o.linkUpNs === null ? "never" : formatDuration(o.linkUpNs),
+      reset_attempts: o.resetAttempts,
+      tx_timeouts: o.txTimeouts,
+      mailbox_timeouts: o.mailboxTimeouts,
+      rst_fail: o.rstFail,
+    },
+  };
+}
 
 /** The human summary of one run. */
 export function summaryText(

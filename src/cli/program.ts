@@ -67,7 +67,7 @@ function buildProgram(
       "also write a Chrome Trace Event / Perfetto timeline of the run (ui.perfetto.dev)",
     )
     .option("--force", "run even when the scenario implies more work than the limit")
-    .action((o) => io.out(runCommand(o)));
+    .action((o) => io.out(runCommand(o, io.err)));
 
   program
     .command("batch")

@@ -7,7 +7,7 @@ import { resolveScenario } from "../scenario/load.js";
 import { runScenario } from "../scenario/runner.js";
 import { checkWorkload } from "../scenario/workload.js";
 import { perfettoTrace } from "../trace/perfetto.js";
-import { logLine, summaryText } from "./format.js";
+import { logLine, summaryText, verdictRecord } from "./format.js";
 import { exitOnSignalFromNowOn } from "./signals.js";
 
 export interface RunCommandOptions {
@@ -41,7 +41,10 @@ export function parseSeed(s: string | undefined, flag = "--seed"): number | unde
 }
 
 /** `msix-sim run`: one run; a summary, one JSON row, or the layer-by-layer log. */
-export function runCommand(o: RunCommandOptions): string {
+export function runCommand(
+  o: RunCommandOptions,
+  err: (text: string) => void = (t) => void process.stderr.write(t),
+): string {
   const profile = parseProfile(o.profile);
   const seed = parseSeed(o.seed);
   if (o.trace !== undefined) checkOutFile(o.trace, "--trace");
@@ -57,16 +60,19 @@ export function runCommand(o: RunCommandOptions): string {
   const res = runScenario(prep, { profile, seed, trace, recordInterrupts: o.trace !== undefined });
   const row = runRow({ run: 0, ...res });
   exitOnSignalFromNowOn();
+  const records =
+    trace === null ? [] : [...trace.records, verdictRecord(res.outcome, res.record.end)];
   if (o.trace !== undefined) {
-    const json = JSON.stringify(perfettoTrace(res.record, res.windows, trace!.records));
+    const t = perfettoTrace(res.record, res.windows, records);
     try {
-      writeFileAtomic(o.trace, `${json}\n`);
+      writeFileAtomic(o.trace, `${JSON.stringify(t)}\n`);
     } catch (e) {
       throw new InputError(`--trace: ${(e as Error).message}`);
     }
+    err(`wrote ${o.trace} (${t.traceEvents.length} trace events; open it in ui.perfetto.dev)\n`);
   }
   if (o.json) return `${JSON.stringify(row)}\n`;
-  if (o.log) return `${trace!.records.map(logLine).join("\n")}\n`;
+  if (o.log) return `${records.map(logLine).join("\n")}\n`;
   const vectors = new Set(res.windows.map((w) => w.vector)).size;
   return summaryText(resolved.label, row, resolved.scenario.duration, vectors);
 }

@@ -169,13 +169,26 @@ export function perfettoTrace(
           : r.component === "hns3"
             ? TID.guestDriver
             : TID.guestMsix;
-      ev.push(instant(r.kind, pid, tid, r.time, undefined, args));
+      // The driver's verdict at the end of the run: red when it failed.
+      const cname = r.kind.startsWith("verdict:")
+        ? r.kind === "verdict: ok"
+          ? "good"
+          : "terrible"
+        : undefined;
+      ev.push(instant(r.kind, pid, tid, r.time, cname, args));
     } else if (r.component === "host" || r.component === "its") {
       ev.push(
         instant(r.kind, r.component === "its" ? PID.its : PID.host, 1, r.time, undefined, args),
       );
     }
   }
+
+  // The run lasts until its duration, whatever happened last: the timeline ends there.
+  ev.push(
+    instant("end of run", PID.device, TID.msix, record.end, undefined, {
+      duration_ns: record.end,
+    }),
+  );
 
   // Non-decreasing timestamps within each track; metadata first.
   ev.sort((a, b) => {

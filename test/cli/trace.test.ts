@@ -1,13 +1,13 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { cli, tempDir } from "./helpers.js";
+import { cli, cliHere, tempDir } from "./helpers.js";
 
 describe("msix-sim run --trace", () => {
-  it("writes Trace Event JSON with the required fields and ordered tracks", () => {
+  it("writes Trace Event JSON with the required fields and ordered tracks", async () => {
     const dir = tempDir();
     const file = join(dir, "run.json");
-    const r = cli([
+    const r = await cliHere([
       "run",
       "--preset",
       "single-vector-window",
@@ -18,6 +18,9 @@ describe("msix-sim run --trace", () => {
     ]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain("msix-sim run:"); // the summary is still printed
+    expect(r.stderr).toMatch(
+      /^wrote .*run\.json \(\d+ trace events; open it in ui\.perfetto\.dev\)\n$/,
+    );
     const trace = JSON.parse(readFileSync(file, "utf8"));
     expect(Array.isArray(trace.traceEvents)).toBe(true);
     const events = trace.traceEvents as Array<Record<string, unknown>>;
@@ -52,6 +55,30 @@ describe("msix-sim run --trace", () => {
     );
     // Drop windows sit on their vector's track.
     for (const w of names(/^drop window/)) expect(w.pid).toBe(1);
+    // The timeline runs to the run's end (13 ms), not to its last event.
+    expect(Math.max(...events.map((e) => e.ts as number))).toBe(13_000);
+    expect(names(/^end of run$/)).toHaveLength(1);
+  });
+
+  it("the driver's verdict is an event at the end of the run, in the trace and the log", async () => {
+    const dir = tempDir();
+    const file = join(dir, "flr.json");
+    // Seed 1 of a VF FLR under legacy: the link stays down.
+    const args = ["run", "--preset", "hns3-guest-flr", "--profile", "legacy", "--seed", "1"];
+    const r = await cliHere([...args, "--trace", file]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/link_failed\s+YES/);
+    const events = JSON.parse(readFileSync(file, "utf8")).traceEvents as Array<
+      Record<string, unknown>
+    >;
+    const verdict = events.filter((e) => String(e.name).startsWith("verdict"));
+    expect(verdict).toEqual([
+      expect.objectContaining({ name: "verdict: link failed", ts: 10_000_000, cname: "terrible" }),
+    ]);
+    const log = await cliHere([...args, "--log"]);
+    expect(log.stdout.trimEnd().split("\n").pop()).toMatch(
+      /^10000\.000000 ms hns3: verdict: link failed link_up=never reset_attempts=1 /,
+    );
   });
 
   it("an unwritable trace path is a clear error and leaves no file", () => {
