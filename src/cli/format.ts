@@ -47,12 +47,13 @@ export function summaryText(
   row: RunRow,
   durationNs: number,
   vectorsWithWindows: number,
+  title = "msix-sim run",
 ): string {
   const causes = DROP_CAUSES.map((c) => [c, Number(row[causeColumn(c) as keyof RunRow])] as const)
     .filter(([, v]) => v > 0)
     .map(([c, v]) => `${c} ${v}`);
   const lines = [
-    `msix-sim run: ${label}, profile ${row.profile}, seed ${row.seed}, ${formatDuration(durationNs)} simulated`,
+    `${title}: ${label}, profile ${row.profile}, seed ${row.seed}, ${formatDuration(durationNs)} simulated`,
     `resize cycles     ${row.resize_cycles} (nr_vectors grew ${row.vector_growths} times, ${row.set_irqs} SET_IRQS)`,
     `drop windows      ${row.drop_windows} on ${vectorsWithWindows} vectors, total ${formatDuration(Number(row.drop_window_total_ns))}, longest ${formatDuration(Number(row.drop_window_max_ns))}`,
     `defer windows     ${row.defer_windows}, total ${formatDuration(Number(row.defer_window_total_ns))}`,

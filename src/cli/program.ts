@@ -7,6 +7,7 @@ import { batchCommand, experimentCommand, mergeCommand } from "./batch-command.j
 import { EXIT_INPUT, EXIT_INTERNAL } from "./errors.js";
 import { registerPlotCommand } from "./plot-command.js";
 import { presetsText } from "./presets-command.js";
+import { replayCommand } from "./replay-command.js";
 import { runCommand } from "./run-command.js";
 
 /** Where a command's text goes: stdout and stderr of the process, or a test's buffers. */
@@ -68,6 +69,25 @@ function buildProgram(
     )
     .option("--force", "run even when the scenario implies more work than the limit")
     .action((o) => io.out(runCommand(o, io.err)));
+
+  program
+    .command("replay")
+    .description(
+      "run one row of a batch again from its folder (manifest.json): its summary, --json, --log or --trace",
+    )
+    .argument("<dir>", "the batch's output folder")
+    .option("--run <n>", "the run (the run column of runs.csv)")
+    .option("--profile <p>", "the profile (required when the batch ran several)")
+    .addOption(
+      new Option("--json", "one JSON object: the row, as in runs.csv").conflicts(["log", "csv"]),
+    )
+    .addOption(
+      new Option("--csv", "the runs.csv header and the row, as in runs.csv").conflicts("log"),
+    )
+    .option("--log", "a time-ordered log of what each layer did")
+    .option("--trace <file.json>", "also write a Chrome Trace Event / Perfetto timeline")
+    .option("--force", "run even when the scenario implies more work than the limit")
+    .action((dir: string, o) => io.out(replayCommand(dir, o, io.err)));
 
   program
     .command("batch")

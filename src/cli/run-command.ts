@@ -1,10 +1,11 @@
-import { runRow } from "../analysis/run-row.js";
+import { RUN_COLUMNS, type RunRow, runRow } from "../analysis/run-row.js";
+import { csvLine } from "../batch/replay.js";
 import { MemoryTrace } from "../engine/index.js";
 import { checkOutFile, writeFileAtomic } from "../io/files.js";
 import { PROFILE_NAMES, type ProfileName } from "../model/profiles.js";
 import { InputError } from "../scenario/errors.js";
 import { resolveScenario } from "../scenario/load.js";
-import { runScenario } from "../scenario/runner.js";
+import { type PreparedScenario, runScenario } from "../scenario/runner.js";
 import { checkWorkload } from "../scenario/workload.js";
 import { perfettoTrace } from "../trace/perfetto.js";
 import { logLine, summaryText, verdictRecord } from "./format.js";
@@ -54,11 +55,38 @@ export function runCommand(
     params: o.param,
     sets: o.set,
   });
-  const prep = resolved.prep;
-  checkWorkload(prep, o.force ?? false);
+  checkWorkload(resolved.prep, o.force ?? false);
+  // A run on its own is no run of a batch: its `run` column is empty.
+  return simulateAndShow(resolved.prep, { profile, seed, run: null, label: resolved.label }, o, err)
+    .text;
+}
+
+export interface ShowOptions {
+  json?: boolean;
+  csv?: boolean;
+  log?: boolean;
+  trace?: string;
+}
+
+/**
+ * Runs a prepared scenario once and renders it: the summary, --json (the runs.csv row), --csv
+ * (that row as its line of runs.csv, after the header), --log, and the --trace file.
+ */
+export function simulateAndShow(
+  prep: PreparedScenario,
+  r: { profile?: ProfileName; seed?: number; run: number | null; label: string; title?: string },
+  o: ShowOptions,
+  err: (text: string) => void,
+): { text: string; row: RunRow } {
   const trace = o.log || o.trace !== undefined ? new MemoryTrace() : null;
-  const res = runScenario(prep, { profile, seed, trace, recordInterrupts: o.trace !== undefined });
-  const row = runRow({ run: 0, ...res });
+  const res = runScenario(prep, {
+    profile: r.profile,
+    seed: r.seed,
+    trace,
+    recordInterrupts: o.trace !== undefined,
+  });
+  const row: RunRow = { ...runRow({ run: r.run ?? 0, ...res }), run: r.run };
+  // The simulation is over (a signal stopped it at once); from now on a signal exits 130.
   exitOnSignalFromNowOn();
   const records =
     trace === null ? [] : [...trace.records, verdictRecord(res.outcome, res.record.end)];
@@ -71,8 +99,18 @@ export function runCommand(
     }
     err(`wrote ${o.trace} (${t.traceEvents.length} trace events; open it in ui.perfetto.dev)\n`);
   }
-  if (o.json) return `${JSON.stringify(row)}\n`;
-  if (o.log) return `${records.map(logLine).join("\n")}\n`;
-  const vectors = new Set(res.windows.map((w) => w.vector)).size;
-  return summaryText(resolved.label, row, resolved.scenario.duration, vectors);
+  const text = o.json
+    ? `${JSON.stringify(row)}\n`
+    : o.csv
+      ? `${RUN_COLUMNS.join(",")}\n${csvLine(row)}\n`
+      : o.log
+        ? `${records.map(logLine).join("\n")}\n`
+        : summaryText(
+            r.label,
+            row,
+            prep.scenario.duration,
+            new Set(res.windows.map((w) => w.vector)).size,
+            r.title,
+          );
+  return { text, row };
 }

@@ -11,6 +11,7 @@ import {
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { RUN_COLUMNS } from "../../src/analysis/run-row.js";
+import { csvLine } from "../../src/batch/replay.js";
 import { CLI, cli, cliHere, tempDir } from "../cli/helpers.js";
 
 const FILES = ["runs.csv", "windows.csv", "cycles.csv", "summary.csv", "paired.csv"];
@@ -177,6 +178,76 @@ describe("msix-sim batch", () => {
       expect(r.stderr).not.toContain("internal error");
       expect(r.status, name).toBe(2);
       expect(existsSync(out), name).toBe(false);
+    }
+  });
+
+  it("replay re-runs a row from the folder: --csv is its line of runs.csv, --json its values", async () => {
+    const dir = join(root, "w1");
+    const lines = read(dir, "runs.csv").trimEnd().split("\n");
+    for (const [run, profile] of [
+      [0, "legacy"],
+      [3, "dyn-small-itt"],
+    ] as const) {
+      const line = lines.find((l) => l.startsWith(`${run},${run + 1},${profile},`))!;
+      const args = ["replay", dir, "--run", String(run), "--profile", profile];
+      const csv = await cliHere([...args, "--csv"]);
+      expect(csv.stderr).toBe("");
+      expect(csv.stdout).toBe(`${lines[0]}\n${line}\n`);
+      const json = await cliHere([...args, "--json"]);
+      const row = JSON.parse(json.stdout);
+      expect(row.run).toBe(run);
+      expect(csvLine(row)).toBe(line);
+    }
+    // A row that does not come out the same (another tool version) is reported.
+    const changed = join(root, "replay-changed");
+    cpSync(dir, changed, { recursive: true });
+    writeFileSync(
+      join(changed, "runs.csv"),
+      read(dir, "runs.csv").replace(/^(0,1,legacy,.*),([0-9a-f]{16}),/m, "$1,0000000000000000,"),
+    );
+    const differs = await cliHere([
+      "replay",
+      changed,
+      "--run",
+      "0",
+      "--profile",
+      "legacy",
+      "--json",
+    ]);
+    expect(differs.status).toBe(0);
+    expect(differs.stderr).toMatch(
+      /warning: run 0 under legacy differs from its row in .*replay-changed\/runs\.csv: the batch was made by msix-sim 0\.1\.0/,
+    );
+    // A plain run is no run of a batch: its run column is empty.
+    const plain = await cliHere(["run", "--preset", "single-vector-window", "--json"]);
+    expect(JSON.parse(plain.stdout).run).toBeNull();
+    const cases: Array<[string[], RegExp]> = [
+      [["replay", dir, "--profile", "dyn"], /--run: required/],
+      [
+        ["replay", dir, "--run", "8", "--profile", "dyn"],
+        /--run: 8 is not a run of this batch \(runs 0\.\.7\)/,
+      ],
+      [
+        ["replay", dir, "--run", "1"],
+        /--profile: required; the batch ran legacy, noresize, dyn, dyn-small-itt/,
+      ],
+      [
+        ["replay", dir, "--run", "1", "--profile", "fast"],
+        /--profile: the batch did not run "fast"/,
+      ],
+      [
+        ["replay", root, "--run", "1"],
+        /replay: cannot read .*manifest\.json \(the folder of a finished batch has one\): ENOENT/,
+      ],
+      [
+        ["replay", dir, "--run", "1", "--json", "--log"],
+        /option '--json' cannot be used with option '--log'/,
+      ],
+    ];
+    for (const [args, re] of cases) {
+      const r = await cliHere(args);
+      expect(r.stderr, args.join(" ")).toMatch(re);
+      expect(r.status).toBe(2);
     }
   });
 
