@@ -62,7 +62,10 @@ function buildProgram(
     .addOption(
       new Option("--json", "one JSON object: the runs.csv row of this run").conflicts("log"),
     )
-    .option("--log", "a time-ordered log of what each layer did, naming the real functions")
+    .option(
+      "--log [categories]",
+      "a time-ordered log of what each layer did, naming the real functions; categories: its, host, qemu, guest (the default: all four), irq (every interrupt raised, delivered, coalesced or dropped), all; e.g. --log=its,irq,guest",
+    )
     .option(
       "--trace <file.json>",
       "also write a Chrome Trace Event / Perfetto timeline of the run (ui.perfetto.dev)",
@@ -84,7 +87,7 @@ function buildProgram(
     .addOption(
       new Option("--csv", "the runs.csv header and the row, as in runs.csv").conflicts("log"),
     )
-    .option("--log", "a time-ordered log of what each layer did")
+    .option("--log [categories]", "a time-ordered log (categories as for run)")
     .option("--trace <file.json>", "also write a Chrome Trace Event / Perfetto timeline")
     .option("--force", "run even when the scenario implies more work than the limit")
     .action((dir: string, o) => io.out(replayCommand(dir, o, io.err)));

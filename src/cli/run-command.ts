@@ -1,7 +1,8 @@
 import { RUN_COLUMNS, type RunRow, runRow } from "../analysis/run-row.js";
 import { csvLine } from "../batch/replay.js";
-import { MemoryTrace } from "../engine/index.js";
+import { MemoryTrace, type TraceRecord } from "../engine/index.js";
 import { checkOutFile, writeFileAtomic } from "../io/files.js";
+import type { IrqTraceSink } from "../model/accounting.js";
 import { PROFILE_NAMES, type ProfileName } from "../model/profiles.js";
 import { InputError } from "../scenario/errors.js";
 import { resolveScenario } from "../scenario/load.js";
@@ -64,8 +65,45 @@ export function runCommand(
 export interface ShowOptions {
   json?: boolean;
   csv?: boolean;
-  log?: boolean;
+  /** --log (true) or --log=its,irq,guest. */
+  log?: boolean | string;
   trace?: string;
+}
+
+/** --log categories and the trace components each shows. */
+export const LOG_CATEGORIES: Readonly<Record<string, readonly string[]>> = {
+  its: ["its"],
+  host: ["host"],
+  qemu: ["qemu"],
+  guest: ["guest", "hns3"],
+  irq: ["irq"],
+};
+const DEFAULT_LOG = ["its", "host", "qemu", "guest"];
+
+/** The components --log shows: by default every layer's control plane; "irq" and "all" add each interrupt. */
+export function parseLog(v: boolean | string | undefined): Set<string> | null {
+  if (v === undefined || v === false) return null;
+  const names = v === true ? DEFAULT_LOG : v.split(",").map((x) => x.trim());
+  const out = new Set<string>();
+  for (const n of names) {
+    if (n === "all") {
+      for (const c of Object.values(LOG_CATEGORIES)) for (const x of c) out.add(x);
+      continue;
+    }
+    const c = LOG_CATEGORIES[n];
+    if (c === undefined || !Object.hasOwn(LOG_CATEGORIES, n)) {
+      throw new InputError(
+        `--log: unknown category "${n}" (known: ${[...Object.keys(LOG_CATEGORIES), "all"].join(", ")})`,
+      );
+    }
+    for (const x of c) out.add(x);
+  }
+  return out;
+}
+
+/** A memory trace that also takes a record per interrupt (see InterruptAccounting). */
+class IrqMemoryTrace extends MemoryTrace implements IrqTraceSink {
+  readonly irqs = true as const;
 }
 
 /**
@@ -78,7 +116,13 @@ export function simulateAndShow(
   o: ShowOptions,
   err: (text: string) => void,
 ): { text: string; row: RunRow } {
-  const trace = o.log || o.trace !== undefined ? new MemoryTrace() : null;
+  const log = parseLog(o.log);
+  const trace =
+    log?.has("irq") === true
+      ? new IrqMemoryTrace()
+      : log !== null || o.trace !== undefined
+        ? new MemoryTrace()
+        : null;
   const res = runScenario(prep, {
     profile: r.profile,
     seed: r.seed,
@@ -103,8 +147,8 @@ export function simulateAndShow(
     ? `${JSON.stringify(row)}\n`
     : o.csv
       ? `${RUN_COLUMNS.join(",")}\n${csvLine(row)}\n`
-      : o.log
-        ? `${records.map(logLine).join("\n")}\n`
+      : log !== null
+        ? logText(records, log)
         : summaryText(
             r.label,
             row,
@@ -113,4 +157,14 @@ export function simulateAndShow(
             r.title,
           );
   return { text, row };
+}
+
+/**
+ * The log: the records of the chosen components in time order (a delivery is recorded when it
+ * is scheduled, ahead of its time), and the verdict last.
+ */
+function logText(records: readonly TraceRecord[], components: ReadonlySet<string>): string {
+  const shown = records.filter((r) => components.has(r.component) || r.kind.startsWith("verdict:"));
+  const sorted = [...shown].sort((a, b) => a.time - b.time);
+  return `${sorted.map(logLine).join("\n")}\n`;
 }

@@ -1,6 +1,15 @@
-import type { Time } from "../engine/index.js";
+import type { Simulation, Time, TraceSink } from "../engine/index.js";
 import { IrqBus } from "./irq-bus.js";
-import { DROP_CAUSES } from "./outcomes.js";
+import { causeName, DROP_CAUSES } from "./outcomes.js";
+
+/** A trace sink that also wants a record per interrupt (raised, delivered, coalesced, dropped). */
+export interface IrqTraceSink extends TraceSink {
+  readonly irqs: true;
+}
+
+function irqSink(t: TraceSink | null): TraceSink | null {
+  return t !== null && (t as Partial<IrqTraceSink>).irqs === true ? t : null;
+}
 
 const CAUSES = DROP_CAUSES.length;
 
@@ -78,10 +87,15 @@ export class InterruptAccounting {
   /** Guest-side listeners: interrupt handlers, stalling sources. */
   readonly bus = new IrqBus();
 
+  /** Per-interrupt trace records go here (component "irq"), when the run's sink asks for them. */
+  private readonly trace: TraceSink | null;
+
   constructor(
     readonly vectors: number,
     recordInterrupts: boolean,
+    private readonly sim: Simulation | null = null,
   ) {
+    this.trace = irqSink(sim?.trace ?? null);
     this.generated = new Float64Array(vectors);
     this.delivered = new Float64Array(vectors);
     this.coalesced = new Float64Array(vectors);
@@ -93,23 +107,36 @@ export class InterruptAccounting {
 
   raise(v: number): void {
     this.generated[v]!++;
+    if (this.trace !== null) this.trace.record(this.sim!.now, "irq", "raised", { vector: v });
   }
 
   deliver(v: number, raisedAt: Time, at: Time): void {
     this.delivered[v]!++;
     this.latency.add(at - raisedAt);
     if (this.deliveries !== null) this.deliveries.push({ vector: v, raisedAt, at });
+    // `at` may lie ahead of now (a delivery accounted when it was scheduled).
+    if (this.trace !== null) {
+      this.trace.record(at, "irq", "delivered", { vector: v, latency_ns: at - raisedAt });
+    }
     this.bus.emitDelivered(v, at);
   }
 
   coalesce(v: number, at: Time): void {
     this.coalesced[v]!++;
     if (this.coalesces !== null) this.coalesces.push({ vector: v, at });
+    if (this.trace !== null) this.trace.record(at, "irq", "coalesced", { vector: v });
   }
 
   drop(v: number, cause: number, raisedAt: Time, at: Time): void {
     this.dropped[v * CAUSES + cause]!++;
     if (this.drops !== null) this.drops.push({ vector: v, raisedAt, cause, at });
+    if (this.trace !== null) {
+      this.trace.record(at, "irq", "DROPPED", {
+        vector: v,
+        cause: causeName(cause),
+        raised_ns: raisedAt,
+      });
+    }
     this.bus.emitDropped(v, at);
   }
 

@@ -97,7 +97,7 @@ export class Machine {
     const sim = new Simulation({ seed: opts.seed, trace: opts.trace ?? null });
     this.sim = sim;
     const tableSize = p.device.tableSize;
-    this.acct = new InterruptAccounting(tableSize, opts.recordInterrupts ?? false);
+    this.acct = new InterruptAccounting(tableSize, opts.recordInterrupts ?? false, sim);
 
     const hostCpu = new Cpu(sim, "host", sim.streams.get("host/cpu"));
     const itsCpu = new Cpu(sim, "its", sim.streams.get("host/cpu"));
