@@ -8,6 +8,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
+import { countOutcomes } from "../analysis/outcomes.js";
 import { RUN_COLUMNS, type RunRow } from "../analysis/run-row.js";
 import { checkNotLocked, LOCK_FILE, lockFolder } from "../io/lock.js";
 import { InputError } from "../scenario/errors.js";
@@ -26,7 +27,6 @@ import {
   writeCsvAtomic,
   writeFileAtomic,
 } from "./files.js";
-import { countOutcomes } from "./outcomes.js";
 import type { BatchPlan } from "./plan.js";
 import { seedOf, shardRange } from "./plan.js";
 import { runPool } from "./pool.js";

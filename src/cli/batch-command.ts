@@ -1,8 +1,8 @@
 import { availableParallelism } from "node:os";
+import { type countOutcomes, shownKinds } from "../analysis/outcomes.js";
 import { runBatch } from "../batch/batch.js";
 import { runExperiment } from "../batch/experiment.js";
 import { mergeBatches } from "../batch/merge.js";
-import { type countOutcomes, shownKinds } from "../batch/outcomes.js";
 import { parseCount, parseProfiles, parseShard, seedOf } from "../batch/plan.js";
 import type { SummaryRow } from "../batch/summary.js";
 import { formatNs } from "../plot/units.js";

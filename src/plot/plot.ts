@@ -1,5 +1,7 @@
+import { rmSync } from "node:fs";
 import { basename, join, relative, resolve } from "node:path";
 import type { TopLevelSpec } from "vega-lite";
+import { countOutcomes } from "../analysis/outcomes.js";
 import { checkOutDir, makeOutDir, writeFileAtomic } from "../io/files.js";
 import { checkNotLocked, lockFolder } from "../io/lock.js";
 import { InputError } from "../scenario/errors.js";
@@ -9,6 +11,7 @@ import {
   type ManifestInfo,
   numberAt,
   readBatch,
+  readCsv,
   readResults,
   type Table,
 } from "./read-results.js";
@@ -17,8 +20,9 @@ import { type Figure, type ReportLink, reportHtml } from "./report.js";
 import { listText } from "./spec-common.js";
 import { cyclesSpec } from "./spec-cycles.js";
 import { dropEcdfSpec } from "./spec-drop-ecdf.js";
-import { failureFacetSpec, failureSpec } from "./spec-failure.js";
+import { anyEvent, FAILURE, failureFacetSpec, failureSpec, LOSS } from "./spec-failure.js";
 import { sweepSpec } from "./spec-sweep.js";
+import { percent, type RowOutcomes, shortSummary } from "./summary-table.js";
 
 export interface PlotOptions {
   /** Output folder; default: the results folder itself. */
@@ -42,10 +46,26 @@ interface PlotJob {
   spec: TopLevelSpec;
 }
 
-/** Renders each job to NAME.svg + NAME.vl.json in `out`; returns the report figures. */
-async function renderJobs(jobs: PlotJob[], out: string, files: string[]): Promise<Figure[]> {
+/** A plot to draw, or a line of text where the plot would show only zeros. */
+type Section = PlotJob | { name: string; heading: string; text: string };
+
+/**
+ * Renders each plot to NAME.svg + NAME.vl.json in `out` and returns the report's figures in
+ * order; a text section removes the files an earlier plot of that name left.
+ */
+async function renderSections(
+  sections: Section[],
+  out: string,
+  files: string[],
+): Promise<Figure[]> {
   const figures: Figure[] = [];
-  for (const job of jobs) {
+  for (const job of sections) {
+    if ("text" in job) {
+      for (const ext of [".svg", ".vl.json"])
+        rmSync(join(out, `${job.name}${ext}`), { force: true });
+      figures.push({ name: job.name, heading: job.heading, text: job.text });
+      continue;
+    }
     const svg = await renderSvg(job.spec, job.name);
     writeFileAtomic(join(out, `${job.name}.svg`), svg);
     writeFileAtomic(join(out, `${job.name}.vl.json`), specJson(job.spec));
@@ -53,6 +73,53 @@ async function renderJobs(jobs: PlotJob[], out: string, files: string[]): Promis
     figures.push({ name: job.name, heading: job.heading, svg });
   }
   return figures;
+}
+
+/** The link failure plot, or one line when no run of any profile failed. */
+function failureSection(summary: Table, plot: () => PlotJob, where: string): Section {
+  if (anyEvent(summary, FAILURE)) return plot();
+  const bounds = summary.rows.map((_r, i) => numberAt(summary, i, "failure_upper95_exact"));
+  const worst = Math.max(...bounds.map((b) => b ?? 0));
+  return {
+    name: "failure-rate",
+    heading: "Link failure rate",
+    text: `No link failure in any run ${where}${worst > 0 ? ` (exact one-sided 95% upper bound of the failure rate: at most ${percent(worst)})` : ""}.`,
+  };
+}
+
+/** The summary row outcomes (RoCE, setup failures...) of a batch, from its runs.csv. */
+function batchOutcomes(summary: Table, runs: Table, profiles: readonly string[]): RowOutcomes {
+  const counts = countOutcomes(runs.rows, profiles);
+  return summary.rows.map((row) => counts.get(row["profile"] ?? "")?.counts ?? {});
+}
+
+/**
+ * The summary row outcomes of an experiment: each grid point's runs.csv, matched to the
+ * summary's rows (points in order, each with its profiles); null when they do not line up.
+ */
+function experimentOutcomes(r: ExperimentResults): RowOutcomes | null {
+  const n = r.profiles.length;
+  if (r.points.length === 0 || r.summary.rows.length !== r.points.length * n) return null;
+  const out: RowOutcomes = [];
+  for (const [k, p] of r.points.entries()) {
+    let runs: Table;
+    try {
+      runs = readCsv(join(p.dir, "runs.csv"));
+    } catch {
+      return null;
+    }
+    const counts = countOutcomes(runs.rows, r.profiles);
+    for (let j = 0; j < n; j++) {
+      const row = r.summary.rows[k * n + j]!;
+      out.push(counts.get(row["profile"] ?? "")?.counts ?? null);
+    }
+  }
+  return out;
+}
+
+/** The link from the report to the full summary.csv. */
+function fullSummary(out: string, t: Table): { href: string; columns: number } {
+  return { href: encodeURI(relative(out, t.file)), columns: t.columns.length };
 }
 
 /** Runs per profile: from the manifest, else from summary.csv when every row agrees. */
@@ -78,12 +145,21 @@ async function plotBatch(r: BatchResults, out: string, point?: PointContext): Pr
   makeOutDir(out);
   const files: string[] = [];
   const notes: string[] = [];
-  const jobs: PlotJob[] = [
+  const sections: Section[] = [
     {
-      name: "failure-rate",
-      heading: "Link failure rate",
-      spec: failureSpec(r.summary, r.profiles),
+      name: "loss-rate",
+      heading: "Loss probability",
+      spec: failureSpec(r.summary, r.profiles, LOSS),
     },
+    failureSection(
+      r.summary,
+      () => ({
+        name: "failure-rate",
+        heading: "Link failure rate",
+        spec: failureSpec(r.summary, r.profiles),
+      }),
+      "of any profile",
+    ),
     {
       name: "drop-windows",
       heading: "Drop-window total per run",
@@ -91,7 +167,7 @@ async function plotBatch(r: BatchResults, out: string, point?: PointContext): Pr
     },
   ];
   if (r.cycles) {
-    jobs.push({
+    sections.push({
       name: "cycle-windows",
       heading: "Drop window per resize cycle",
       spec: cyclesSpec(r.cycles, r.profiles),
@@ -99,13 +175,14 @@ async function plotBatch(r: BatchResults, out: string, point?: PointContext): Pr
   } else {
     notes.push("cycle-windows: this batch has no cycles.csv (written by newer msix-sim versions)");
   }
-  const figures = await renderJobs(jobs, out, files);
+  const figures = await renderSections(sections, out, files);
   const m = r.manifest;
   const html = reportHtml({
     title: point?.title ?? `msix-sim batch: ${m?.scenarioSource ?? basename(resolve(r.dir))}`,
     meta: [`${runsText(m, r.summary)}; profiles ${listText(r.profiles)}`, ...toolText(m)],
     commandLine: m?.commandLine ?? null,
-    summary: r.summary,
+    summary: shortSummary(r.summary, [], batchOutcomes(r.summary, r.runs, r.profiles)),
+    fullSummary: fullSummary(out, r.summary),
     figures,
     notes,
     links: [],
@@ -124,19 +201,23 @@ async function plotExperiment(
   makeOutDir(out);
   const files: string[] = [];
   const notes: string[] = [];
-  const jobs: PlotJob[] = [
+  const sections: Section[] = [
     {
       name: "sweep",
-      heading: "Loss and failure probability across the grid",
+      heading: "Across the grid",
       spec: sweepSpec(r.summary, r.gridColumns, r.profiles),
     },
-    {
-      name: "failure-rate",
-      heading: "Link failure rate per grid point",
-      spec: failureFacetSpec(r.summary, r.gridColumns, r.profiles),
-    },
+    failureSection(
+      r.summary,
+      () => ({
+        name: "failure-rate",
+        heading: "Link failure rate per grid point",
+        spec: failureFacetSpec(r.summary, r.gridColumns, r.profiles),
+      }),
+      "at any grid point, under any profile",
+    ),
   ];
-  const figures = await renderJobs(jobs, out, files);
+  const figures = await renderSections(sections, out, files);
   const links: ReportLink[] = [];
   const experimentName = r.name ?? basename(resolve(r.dir));
   for (const p of r.points) {
@@ -182,7 +263,8 @@ async function plotExperiment(
       ...toolText(m),
     ],
     commandLine: r.commandLine,
-    summary: r.summary,
+    summary: shortSummary(r.summary, r.gridColumns, experimentOutcomes(r)),
+    fullSummary: fullSummary(out, r.summary),
     figures,
     notes,
     links,

@@ -1,11 +1,14 @@
-import type { Table } from "./read-results.js";
-import { formatNs, formatNumber } from "./units.js";
+import type { ShortTable } from "./summary-table.js";
 
-/** One plot in the report: its SVG inline, and the names of its files. */
+/**
+ * One section of the report: a plot (its SVG inline, and the names of its files), or a line of
+ * text where a plot would say nothing (every value zero).
+ */
 export interface Figure {
   name: string;
   heading: string;
-  svg: string;
+  svg?: string;
+  text?: string;
 }
 
 export interface ReportLink {
@@ -20,7 +23,9 @@ export interface Report {
   meta: string[];
   /** Shown as a preformatted command line, when known. */
   commandLine: string | null;
-  summary: Table;
+  summary: ShortTable;
+  /** The full summary.csv, relative to the report, and its number of columns. */
+  fullSummary: { href: string; columns: number };
   figures: Figure[];
   /** Plots that were not drawn, and why. */
   notes: string[];
@@ -38,24 +43,16 @@ export function escapeHtml(s: string): string {
     .replace(/"/g, "&quot;");
 }
 
-/** A summary.csv cell for reading: durations in units, fractions to four digits. */
-function cell(column: string, raw: string): { text: string; numeric: boolean } {
-  if (raw === "") return { text: "", numeric: false };
-  const v = Number(raw);
-  if (!Number.isFinite(v)) return { text: raw, numeric: false };
-  if (column.endsWith("_ns")) return { text: formatNs(v), numeric: true };
-  return { text: formatNumber(v), numeric: true };
-}
-
-function tableHtml(t: Table): string {
-  const head = t.columns.map((c) => `<th>${escapeHtml(c)}</th>`).join("");
+function tableHtml(t: ShortTable): string {
+  const head = t.headers
+    .map((h) => `<th title="${escapeHtml(h.title)}">${escapeHtml(h.text)}</th>`)
+    .join("");
   const body = t.rows
     .map((row) => {
-      const cells = t.columns.map((c) => {
-        const raw = row[c] ?? "";
-        const { text, numeric } = cell(c, raw);
-        const title = text !== raw ? ` title="${escapeHtml(raw)}"` : "";
-        return `<td${numeric ? ' class="n"' : ""}${title}>${escapeHtml(text)}</td>`;
+      const cells = row.map((c) => {
+        const title = c.title ? ` title="${escapeHtml(c.title)}"` : "";
+        const sub = c.sub ? `<br><small>${escapeHtml(c.sub)}</small>` : "";
+        return `<td${c.numeric ? ' class="n"' : ""}${title}>${escapeHtml(c.text)}${sub}</td>`;
       });
       return `<tr>${cells.join("")}</tr>`;
     })
@@ -67,8 +64,9 @@ const STYLE = `body{font-family:sans-serif;margin:24px auto;max-width:1100px;pad
 h1{font-size:22px;margin-bottom:4px}h2{font-size:17px;margin-top:32px;border-bottom:1px solid #ddd}
 p.meta{margin:2px 0;color:#444}pre{background:#f5f5f5;padding:6px 8px;overflow-x:auto}
 .scroll{overflow-x:auto}table{border-collapse:collapse;font-size:12px}
-th,td{border:1px solid #ddd;padding:3px 6px;white-space:nowrap}th{background:#f0f0f0;text-align:left}
-td.n{text-align:right;font-variant-numeric:tabular-nums}figure{margin:12px 0}
+th,td{border:1px solid #ddd;padding:3px 6px;white-space:nowrap}
+th{background:#f0f0f0;text-align:left;white-space:normal;vertical-align:bottom;max-width:9em}
+td.n{text-align:right;font-variant-numeric:tabular-nums}td small{color:#666}figure{margin:12px 0}
 figcaption{font-size:12px;color:#555}svg{max-width:100%;height:auto}`;
 
 /** The self-contained report: no external scripts, styles or images. */
@@ -93,12 +91,17 @@ export function reportHtml(r: Report): string {
   if (r.commandLine) parts.push(`<pre>${escapeHtml(r.commandLine)}</pre>`);
   parts.push(
     "<h2>Summary</h2>",
-    `<p class="meta">summary.csv; durations converted from ns (hover a cell for the exact value).</p>`,
+    `<p class="meta">Counts with their rate, the 95% interval under them; hover a header for its meaning. Every column (${r.fullSummary.columns}): <a href="${escapeHtml(r.fullSummary.href)}">summary.csv</a>.</p>`,
     tableHtml(r.summary),
+    ...r.summary.notes.map((n) => `<p class="meta">${escapeHtml(n)}</p>`),
   );
   for (const f of r.figures) {
+    parts.push(`<h2>${escapeHtml(f.heading)}</h2>`);
+    if (f.svg === undefined) {
+      parts.push(`<p id="${escapeHtml(f.name)}">${escapeHtml(f.text ?? "")}</p>`);
+      continue;
+    }
     parts.push(
-      `<h2>${escapeHtml(f.heading)}</h2>`,
       `<figure id="${escapeHtml(f.name)}">`,
       f.svg.trimEnd(),
       `<figcaption>${escapeHtml(f.name)}.svg; Vega-Lite spec with its data: ${escapeHtml(f.name)}.vl.json</figcaption>`,

@@ -1,6 +1,16 @@
 import type { TopLevelSpec } from "vega-lite";
 import { numberAt, type Table } from "./read-results.js";
-import { CONFIG, type Datum, listText, profileColor, VL_SCHEMA, WIDTH } from "./spec-common.js";
+import {
+  CONFIG,
+  type Datum,
+  HIDDEN,
+  identicalNote,
+  identicalSeries,
+  listText,
+  profileColor,
+  VL_SCHEMA,
+  WIDTH,
+} from "./spec-common.js";
 import { chooseTimeUnit, inUnit } from "./units.js";
 
 export interface CycleData {
@@ -65,6 +75,7 @@ export function cyclesSpec(cycles: Table, profiles: readonly string[]): TopLevel
     "cycles.csv, kind=resize; drop window of a cycle: the sum over its vectors",
     `point: mean over the cycles that started with that many active vectors (${d.runs} runs)`,
     ...(none.length > 0 ? [`no resize cycle: ${listText(none)}`] : []),
+    ...identicalNote(identicalSeries(d.rows, profiles, HIDDEN, ["active", "mean"])),
   ];
   const title = "Drop window per resize cycle against active vectors";
   if (d.rows.length === 0) {

@@ -1,6 +1,16 @@
 import type { TopLevelSpec } from "vega-lite";
 import { numberAt, type Table } from "./read-results.js";
-import { CONFIG, type Datum, listText, profileColor, VL_SCHEMA, WIDTH } from "./spec-common.js";
+import {
+  CONFIG,
+  type Datum,
+  HIDDEN,
+  identicalNote,
+  identicalSeries,
+  listText,
+  profileColor,
+  VL_SCHEMA,
+  WIDTH,
+} from "./spec-common.js";
 import { chooseTimeUnit, inUnit } from "./units.js";
 
 /** More distinct values than this per profile are thinned to this many quantiles. */
@@ -11,6 +21,11 @@ export interface EcdfData {
   unit: string;
   /** Per profile: runs, and runs whose total drop window is zero (not drawable on a log axis). */
   counts: Array<{ profile: string; runs: number; zero: number }>;
+  /**
+   * Per profile, what its curve looks like on the log axis: the share of zero totals and the
+   * log10 of a few quantiles, to tell curves that hide each other (see identicalSeries).
+   */
+  shape: Datum[];
 }
 
 /**
@@ -30,11 +45,33 @@ export function ecdfData(runs: Table, profiles: readonly string[]): EcdfData {
   const globalMax = all.reduce((m, v) => Math.max(m, v), 0);
   const rows: Datum[] = [];
   const counts: EcdfData["counts"] = [];
+  const shape: Datum[] = [];
+  const positive = all.filter((v) => v > 0);
+  // Where a value sits on the log axis, from 0 (the smallest total) to 1 (the largest).
+  // (reduce, not Math.min(...): a batch has far more runs than a call has arguments)
+  const min = positive.reduce((m, v) => Math.min(m, v), Number.POSITIVE_INFINITY);
+  const max = positive.reduce((m, v) => Math.max(m, v), 0);
+  const lo = positive.length > 0 ? Math.log10(min) : 0;
+  const span = positive.length > 0 ? Math.log10(max) - lo || 1 : 1;
+  const onAxis = (v: number) => (Math.log10(v) - lo) / span;
   for (const profile of profiles) {
     const values = byProfile.get(profile)!.sort((a, b) => a - b);
     const n = values.length;
     const zero = values.filter((v) => v <= 0).length;
     counts.push({ profile, runs: n, zero });
+    if (n > zero) {
+      const pos = values.slice(zero);
+      const q = (f: number) => onAxis(pos[Math.min(pos.length - 1, Math.floor(f * pos.length))]!);
+      shape.push({
+        profile,
+        zero: zero / n,
+        q05: q(0.05),
+        q25: q(0.25),
+        q50: q(0.5),
+        q75: q(0.75),
+        q95: q(0.95),
+      });
+    }
     // (value, fraction of runs <= value) at the last occurrence of each distinct positive value.
     const steps: Array<[number, number]> = [];
     for (let i = zero; i < n; i++) {
@@ -57,7 +94,7 @@ export function ecdfData(runs: Table, profiles: readonly string[]): EcdfData {
       rows.push({ profile, step, total: inUnit(v, unit), fraction: Number(f.toPrecision(9)) });
     });
   }
-  return { rows, unit: unit.label, counts };
+  return { rows, unit: unit.label, counts, shape };
 }
 
 function zeroNote(counts: EcdfData["counts"]): string[] {
@@ -78,6 +115,7 @@ export function dropEcdfSpec(runs: Table, profiles: readonly string[]): TopLevel
     "log time axis; runs without a drop window (total 0) count toward",
     "the fraction but cannot be drawn on it",
     ...zeroNote(d.counts),
+    ...identicalNote(identicalSeries(d.shape, profiles, HIDDEN)),
   ];
   if (d.rows.length === 0) {
     return {

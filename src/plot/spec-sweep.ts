@@ -1,6 +1,18 @@
 import type { TopLevelSpec } from "vega-lite";
+import { parseDuration } from "../engine/index.js";
 import { numberAt, type Table } from "./read-results.js";
-import { CONFIG, type Datum, pointLabel, profileColor, VL_SCHEMA, WIDTH } from "./spec-common.js";
+import {
+  CONFIG,
+  type Datum,
+  HIDDEN,
+  identicalSeries,
+  listText,
+  pointLabel,
+  profileColor,
+  VL_SCHEMA,
+  WIDTH,
+} from "./spec-common.js";
+import { chooseTimeUnit, inUnit } from "./units.js";
 
 /** The swept parameter on the x axis, and the other varying grid columns (one panel column each). */
 export interface SweepAxes {
@@ -11,11 +23,18 @@ export interface SweepAxes {
   order: string[];
   /** Other grid columns that vary; their values label the panel columns. */
   others: string[];
+  /** The axis unit: "per second" for a rate, a time unit for durations such as "50us", or null. */
+  unit: string | null;
+  /** Durations: the grid values in `unit` (ns per unit). */
+  scale: number;
 }
 
 function distinct(values: readonly string[]): string[] {
   return [...new Set(values)];
 }
+
+/** "50us", "1.5 ms": a duration written with its unit (a bare number is not one). */
+const DURATION = /^\s*\d+(\.\d+)?\s*(ns|us|µs|ms|s)\s*$/;
 
 /** x: the first grid column that takes more than one value (else the first one). */
 export function sweepAxes(summary: Table, gridColumns: readonly string[]): SweepAxes {
@@ -23,7 +42,19 @@ export function sweepAxes(summary: Table, gridColumns: readonly string[]): Sweep
   const varying = gridColumns.filter((c) => valuesOf(c).length > 1);
   const x = varying[0] ?? gridColumns[0]!;
   const order = valuesOf(x);
-  const nums = order.map((v) => (v.trim() === "" ? Number.NaN : Number(v)));
+  let unit: string | null = null;
+  let scale = 1;
+  let nums = order.map((v) => (v.trim() === "" ? Number.NaN : Number(v)));
+  if (order.length > 0 && order.every((v) => DURATION.test(v))) {
+    // Grid values such as 10us: durations, drawn on a time axis in one unit.
+    const ns = order.map((v) => parseDuration(v.replace("µs", "us").replace(/\s+/g, "")));
+    const u = chooseTimeUnit(ns);
+    unit = u.label;
+    scale = u.ns;
+    nums = ns.map((v) => v / u.ns);
+  } else if (/(^|_)rate$/.test(x.replace(/^set:/, "").split(".").pop() ?? "")) {
+    unit = "per second";
+  }
   const numeric = nums.every((v) => Number.isFinite(v));
   const min = Math.min(...nums);
   const max = Math.max(...nums);
@@ -33,10 +64,25 @@ export function sweepAxes(summary: Table, gridColumns: readonly string[]): Sweep
     log: numeric && min > 0 && max / min >= 20,
     order,
     others: varying.filter((c) => c !== x),
+    unit: numeric || unit === null ? unit : null,
+    scale,
   };
 }
 
+/** The x value of a grid cell: a number in the axis unit, or the text. */
+function xValue(axes: SweepAxes, v: string): number | string {
+  if (!axes.numeric) return v;
+  if (axes.scale !== 1)
+    return inUnit(parseDuration(v.replace("µs", "us").replace(/\s+/g, "")), {
+      label: "ns",
+      ns: axes.scale,
+    });
+  return Number(v);
+}
+
 interface Metric {
+  /** "loss", "failure", "port reset": for titles and notes. */
+  short: string;
   value: string;
   low: string;
   high: string;
@@ -46,6 +92,7 @@ interface Metric {
 
 const METRICS: Metric[] = [
   {
+    short: "loss",
     value: "drop_rate",
     low: "drop_rate_ci95_low",
     high: "drop_rate_ci95_high",
@@ -53,6 +100,7 @@ const METRICS: Metric[] = [
     title: "loss probability (runs with a dropped interrupt)",
   },
   {
+    short: "link failure",
     value: "failure_rate",
     low: "failure_ci95_low",
     high: "failure_ci95_high",
@@ -60,6 +108,7 @@ const METRICS: Metric[] = [
     title: "failure probability (link failed)",
   },
   {
+    short: "port reset",
     value: "reset_rate",
     low: "reset_rate_ci95_low",
     high: "reset_rate_ci95_high",
@@ -83,7 +132,7 @@ function metricData(summary: Table, axes: SweepAxes, m: Metric): Datum[] {
   const hasExpected = m.expected !== null && summary.columns.includes(m.expected);
   return summary.rows.map((row, i) => ({
     profile: row["profile"]!,
-    x: axes.numeric ? Number(row[axes.x]) : (row[axes.x] ?? ""),
+    x: xValue(axes, row[axes.x] ?? ""),
     ...(axes.others.length > 0 ? { panel: pointLabel(row, axes.others) } : {}),
     value: numberAt(summary, i, m.value),
     low: numberAt(summary, i, m.low),
@@ -94,18 +143,19 @@ function metricData(summary: Table, axes: SweepAxes, m: Metric): Datum[] {
 
 function panel(summary: Table, axes: SweepAxes, m: Metric, profiles: readonly string[]) {
   const data = metricData(summary, axes, m);
+  const notes = [...(axes.unit !== null ? [axes.unit] : []), ...(axes.log ? ["log scale"] : [])];
   const x = axes.numeric
     ? {
         field: "x",
         type: "quantitative" as const,
-        title: axes.log ? `${axes.x} (log scale)` : axes.x,
+        title: notes.length > 0 ? `${axes.x} (${notes.join(", ")})` : axes.x,
         scale: {
           type: axes.log ? ("log" as const) : ("linear" as const),
           nice: false,
           padding: 16,
         },
         // Ticks at the grid values (vega drops overlapping labels).
-        axis: { format: "~g", values: axes.order.map(Number) },
+        axis: { format: "~g", values: axes.order.map((v) => xValue(axes, v) as number) },
       }
     : { field: "x", type: "ordinal" as const, title: axes.x, sort: axes.order };
   const y = {
@@ -148,6 +198,11 @@ function panel(summary: Table, axes: SweepAxes, m: Metric, profiles: readonly st
   };
 }
 
+/** A metric is worth a panel when some row has a non-zero value or interval. */
+function drawn(summary: Table, m: Metric): boolean {
+  return summary.rows.some((_r, i) => (numberAt(summary, i, m.value) ?? 0) > 0);
+}
+
 /** Experiment folder: loss and failure probability against the swept parameter, per profile. */
 export function sweepSpec(
   summary: Table,
@@ -156,18 +211,36 @@ export function sweepSpec(
 ): TopLevelSpec {
   const axes = sweepAxes(summary, gridColumns);
   const expected = summary.columns.includes("expected_drop_rate");
+  const present = METRICS.filter((m) => summary.columns.includes(m.value));
+  // A panel that is zero everywhere says nothing a line of text does not.
+  let shown = present.filter((m) => drawn(summary, m));
+  if (shown.length === 0) shown = present.slice(0, 1);
+  const zero = present.filter((m) => !shown.includes(m)).map((m) => m.short);
+  const same = new Map<string, string[]>();
+  for (const m of shown) {
+    const rows = metricData(summary, axes, m).map(({ low: _l, high: _h, ...r }) => r);
+    for (const g of identicalSeries(rows, profiles, HIDDEN)) {
+      const k = `${listText(g.profiles)}: ${g.exact ? "identical values" : "indistinguishable"}`;
+      same.set(k, [...(same.get(k) ?? []), m.short]);
+    }
+  }
   const subtitle = [
     "line: observed rate; band: 95% Wilson interval (ci95 low to high)",
     ...(expected ? ["dashed: expected drop rate (closed form), where it applies"] : []),
     ...(axes.others.length > 0 ? [`one panel per ${axes.others.join(", ")}`] : []),
+    ...(zero.length > 0
+      ? [`${listText(zero)}: 0 at every point for every profile (not drawn)`]
+      : []),
+    ...[...same].map(([g, ms]) => `${g} (${listText(ms)}): one line hides the other`),
   ];
   return {
     $schema: VL_SCHEMA,
-    title: { text: `Loss, failure and port-reset probability against ${axes.x}`, subtitle },
+    title: {
+      text: `${listText(shown.map((m) => m.short)).replace(/^./, (c) => c.toUpperCase())} probability against ${axes.x}`,
+      subtitle,
+    },
     config: CONFIG,
-    vconcat: METRICS.filter((m) => summary.columns.includes(m.value)).map((m) =>
-      panel(summary, axes, m, profiles),
-    ),
+    vconcat: shown.map((m) => panel(summary, axes, m, profiles)),
     resolve: { scale: { color: "shared" } },
   };
 }

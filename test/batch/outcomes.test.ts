@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { countOutcomes, outcomesOf } from "../../src/batch/outcomes.js";
+import { countOutcomes, outcomesOf } from "../../src/analysis/outcomes.js";
 import { cliHere, tempDir } from "../cli/helpers.js";
 
 describe("run outcomes beside link failures", () => {

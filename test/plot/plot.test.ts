@@ -8,13 +8,15 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { plotResults } from "../../src/plot/plot.js";
 import { InputError } from "../../src/scenario/errors.js";
 import { CLI, plotCli, runCli, snapshot, svgTexts, tempDir, xmlProblem } from "./helpers.js";
 
-const BATCH_PLOTS = ["failure-rate", "drop-windows", "cycle-windows"];
+const BATCH_PLOTS = ["loss-rate", "failure-rate", "drop-windows", "cycle-windows"];
+/** A grid point of the test experiment: no link failure, so no failure-rate plot. */
+const POINT_PLOTS = ["loss-rate", "drop-windows", "cycle-windows"];
 const PROFILES = ["legacy", "noresize", "dyn", "dyn-small-itt"];
 
 let batch: string;
@@ -70,7 +72,16 @@ describe("msix-sim plot: batch folder", () => {
   it("failure rate: points, interval bars, labels and readable axis titles", () => {
     const svg = read(out, "failure-rate.svg");
     const texts = svgTexts(svg);
-    expect(texts).toContain("failure rate (link failed)");
+    expect(texts).toContain("failure rate (runs whose link failed)");
+    // Ticks every 20%: eleven labels crowded each other ("90%100%").
+    expect(texts.filter((t) => /^\d+%$/.test(t))).toEqual([
+      "0%",
+      "20%",
+      "40%",
+      "60%",
+      "80%",
+      "100%",
+    ]);
     expect(texts).toContain("profile");
     for (const p of PROFILES) expect(texts).toContain(p);
     expect(svg).toContain('class="mark-symbol role-mark');
@@ -120,7 +131,22 @@ describe("msix-sim plot: batch folder", () => {
     expect(html).toContain("<title>msix-sim batch: preset hns3-guest-flr</title>");
     expect(html).toContain("6 runs per profile (seeds 1..6)");
     expect(html).toContain("<table>");
-    expect(html).toContain("<th>failure_rate</th>");
+    // A short table with plain headers; the full CSV a link away.
+    const headers = [...html.matchAll(/<th title="[^"]*">([^<]*)<\/th>/g)].map((m) => m[1]);
+    expect(headers).toEqual([
+      "profile",
+      "runs",
+      "link failed",
+      "setup failed",
+      "lost an interrupt",
+      "mean drops",
+      "drop window per run",
+      "resize cycles",
+      "port resets",
+    ]);
+    expect(html).toContain("No run had a failed reset or a RoCE failure.");
+    const href = /<a href="([^"]+)">summary\.csv<\/a>/.exec(html)![1]!;
+    expect(resolve(out, decodeURI(href))).toBe(join(batch, "summary.csv"));
     for (const p of PROFILES) expect(html).toContain(`<td>${p}</td>`);
     expect(html.match(/<svg /g)?.length).toBe(BATCH_PLOTS.length);
     expect(html).not.toMatch(/<script|<link|src=|href="http/);
@@ -157,13 +183,19 @@ describe("msix-sim plot: experiment folder", () => {
     await plotResults(experiment, { out });
   });
 
-  it("sweep: loss and failure probability against the swept parameter, with bands and the expected rate", () => {
+  it("sweep: loss probability against the swept parameter, with bands, units and the expected rate; all-zero panels left out", () => {
     const svg = read(out, "sweep.svg");
     expect(xmlProblem(svg)).toBeNull();
     const texts = svgTexts(svg);
     expect(texts).toContain("loss probability (runs with a dropped interrupt)");
-    expect(texts).toContain("failure probability (link failed)");
-    expect(texts.some((t) => t.startsWith("rate"))).toBe(true);
+    expect(texts).toContain("rate (per second, log scale)");
+    // No failure and no port reset anywhere: said once instead of two flat panels.
+    expect(texts).not.toContain("failure probability (link failed)");
+    const sweep = JSON.parse(read(out, "sweep.vl.json"));
+    expect(sweep.vconcat).toHaveLength(1);
+    expect(sweep.title.subtitle).toContain(
+      "link failure and port reset: 0 at every point for every profile (not drawn)",
+    );
     expect(texts).toContain("window=50us");
     expect(svg).toContain('class="mark-area role-mark');
     expect(svg).toContain('class="mark-line role-mark');
@@ -184,30 +216,29 @@ describe("msix-sim plot: experiment folder", () => {
     ).toBe(true);
   });
 
-  it("failure rate: one panel per grid point", () => {
-    const svg = read(out, "failure-rate.svg");
-    expect(xmlProblem(svg)).toBeNull();
-    const texts = svgTexts(svg);
-    for (const p of ["rate=2000, window=50us", "rate=50000, window=200us"]) {
-      expect(texts).toContain(p);
-    }
-    expect(texts).toContain("failure rate (link failed)");
+  it("failure rate per grid point: one line of text when no run failed", () => {
+    expect(existsSync(join(out, "failure-rate.svg"))).toBe(false);
+    expect(read(out, "index.html")).toMatch(
+      /<h2>Link failure rate<\/h2>\n<p id="failure-rate">No link failure in any run at any grid point, under any profile \(exact one-sided 95% upper bound of the failure rate: at most 31\.2%\)\.<\/p>/,
+    );
   });
 
   it("index.html: the combined table and links to every grid point's own report", () => {
     const html = read(out, "index.html");
     expect(html).toContain("<title>msix-sim experiment: plot-test</title>");
     expect(html).toContain("plot test sweep");
-    expect(html).toContain("<th>rate</th><th>window</th><th>profile</th>");
-    expect(html).toContain("<th>expected_drop_rate</th>");
-    const links = [...html.matchAll(/<a href="([^"]+)">/g)].map((m) => m[1]!);
+    expect(html).toContain(
+      '<th title="grid: rate">rate (/s)</th><th title="grid: window">window</th><th title="host/QEMU behaviour profile">profile</th>',
+    );
+    expect(html).toContain(">expected (closed form)</th>");
+    const links = [...html.matchAll(/<a href="([^"]+\/index\.html)">/g)].map((m) => m[1]!);
     expect(links).toHaveLength(4);
     for (const l of links) {
       const page = join(out, decodeURI(l));
       expect(existsSync(page), l).toBe(true);
       const sub = readFileSync(page, "utf8");
       expect(sub).toContain('<a href="../index.html">experiment report</a>');
-      for (const name of BATCH_PLOTS) {
+      for (const name of POINT_PLOTS) {
         expect(xmlProblem(readFileSync(join(page, "..", `${name}.svg`), "utf8"))).toBeNull();
       }
     }
@@ -269,7 +300,7 @@ describe("msix-sim plot: bad input", () => {
     const out = join(tempDir(), "o");
     const r = plotCli([batch, "--out", out]);
     expect(r.status).toBe(0);
-    expect(r.stdout).toContain(`wrote ${out}/index.html and 3 plots`);
+    expect(r.stdout).toContain(`wrote ${out}/index.html and 4 plots`);
     expect(existsSync(join(out, "drop-windows.svg"))).toBe(true);
   });
 });

@@ -1,10 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { Table } from "../../src/plot/read-results.js";
 import { prefixIds } from "../../src/plot/render.js";
+import { identicalNote, identicalSeries } from "../../src/plot/spec-common.js";
 import { cycleData } from "../../src/plot/spec-cycles.js";
-import { ecdfData } from "../../src/plot/spec-drop-ecdf.js";
-import { failureData } from "../../src/plot/spec-failure.js";
-import { sweepAxes } from "../../src/plot/spec-sweep.js";
+import { dropEcdfSpec, ecdfData } from "../../src/plot/spec-drop-ecdf.js";
+import { failureData, failureFacetSpec, LOSS } from "../../src/plot/spec-failure.js";
+import { sweepAxes, sweepSpec } from "../../src/plot/spec-sweep.js";
+import { shortSummary } from "../../src/plot/summary-table.js";
 import { chooseTimeUnit, formatNs } from "../../src/plot/units.js";
 
 function table(csv: string): Table {
@@ -73,6 +75,127 @@ b,legacy`);
       { profile: "legacy", count: 3 },
       { profile: "dyn", count: 0 },
     ]);
+  });
+
+  it("sweep axis units: a rate is per second; grid values such as 10us are durations", () => {
+    const d = table(`window,profile
+10us,legacy
+50us,legacy
+200us,legacy`);
+    expect(sweepAxes(d, ["window"])).toMatchObject({ numeric: true, unit: "µs", log: true });
+    const spec = sweepSpec(
+      table(`window,profile,drop_rate,drop_rate_ci95_low,drop_rate_ci95_high
+10us,legacy,0.1,0.05,0.2
+200us,legacy,0.9,0.8,0.95`),
+      ["window"],
+      ["legacy"],
+    ) as {
+      vconcat: Array<{
+        data: { values: Array<{ x: number }> };
+        layer: Array<{ encoding: { x: { title: string } } }>;
+      }>;
+    };
+    expect(spec.vconcat[0]!.data.values.map((v) => v.x)).toEqual([10, 200]);
+    expect(spec.vconcat[0]!.layer[0]!.encoding.x.title).toBe("window (µs, log scale)");
+    const r = table(`nic_rate,profile
+10,legacy
+30,legacy`);
+    expect(sweepAxes(r, ["nic_rate"])).toMatchObject({ unit: "per second", log: false });
+    expect(
+      sweepAxes(
+        table(`mode,profile
+a,x
+b,x`),
+        ["mode"],
+      ).unit,
+    ).toBeNull();
+  });
+
+  it("profiles whose lines would hide each other are found, exactly or within a tolerance", () => {
+    const rows = [
+      { profile: "legacy", x: 1, y: 0.5 },
+      { profile: "legacy", x: 2, y: 0.9 },
+      { profile: "noresize", x: 1, y: 0.5 },
+      { profile: "noresize", x: 2, y: 0.9 },
+      { profile: "dyn", x: 1, y: 0 },
+      { profile: "dyn", x: 2, y: 0.001 },
+      { profile: "other", x: 1, y: 0 },
+      { profile: "other", x: 2, y: 0 },
+    ];
+    const profiles = ["legacy", "noresize", "dyn", "other"];
+    expect(identicalSeries(rows, profiles)).toEqual([
+      { profiles: ["legacy", "noresize"], exact: true },
+    ]);
+    expect(identicalSeries(rows, profiles, 0.005)).toEqual([
+      { profiles: ["legacy", "noresize"], exact: true },
+      { profiles: ["dyn", "other"], exact: false },
+    ]);
+    // ECDFs on a log axis: curves a few tenths of a percent apart hide each other.
+    const ecdf = dropEcdfSpec(
+      table(`run,profile,drop_window_total_ns
+0,a,690000000
+1,a,691000000
+0,b,687000000
+1,b,688000000
+0,c,1000000
+1,c,2000000`),
+      ["a", "b", "c"],
+    ) as { title: { subtitle: string[] } };
+    expect(ecdf.title.subtitle).toContain(
+      "a and b: indistinguishable at this scale (one line hides the other)",
+    );
+    expect(ecdf.title.subtitle.join(" ")).not.toMatch(/\bc\b.*indistinguishable/);
+    expect(identicalNote(identicalSeries(rows, profiles, 0.005))).toEqual([
+      "legacy and noresize: identical values (one line hides the other)",
+      "dyn and other: indistinguishable at this scale (one line hides the other)",
+    ]);
+  });
+
+  it("the report's summary table: plain headers, counts with rates and intervals, outcomes beside link failures", () => {
+    const s =
+      table(`profile,runs,link_failures,failure_rate,failure_ci95_low,failure_ci95_high,failure_upper95_exact,runs_with_drops,drop_rate,drop_rate_ci95_low,drop_rate_ci95_high,mean_drops,drop_window_total_p50_ns,drop_window_total_p99_ns
+legacy,40,15,0.375,0.2422,0.5297,,40,1,0.9124,1,16.38,690476600,691300000
+dyn-small-itt,40,0,0,0,0.08762,0.07216,0,0,0,0.08762,0,0,0`);
+    const t = shortSummary(s, [], [{ roce_failed: 0 }, { roce_failed: 40, setup_failed: 40 }]);
+    expect(t.headers.map((h) => h.text)).toEqual([
+      "profile",
+      "runs",
+      "link failed",
+      "RoCE failed",
+      "setup failed",
+      "lost an interrupt",
+      "mean drops",
+      "drop window per run",
+    ]);
+    const [legacy, small] = t.rows;
+    expect(legacy![2]).toMatchObject({ text: "15 (37.5%)", sub: "24.2% to 53%" });
+    expect(small![2]).toMatchObject({ text: "0 (0%)", sub: "≤ 7.2%" });
+    expect(small![3]).toMatchObject({ text: "40 (100%)" });
+    expect(small![4]).toMatchObject({ text: "40 (100%)" });
+    expect(legacy![7]).toMatchObject({ text: "690.5 ms median", sub: "p99 691.3 ms" });
+    expect(t.notes).toEqual([
+      "RoCE failed: hns_roce did not come up",
+      "setup failed: interrupts still pending at the end: a vector that was set up never delivered",
+      "No run had a failed reset.",
+    ]);
+    // The loss chart reads its own columns; without failures there is no exact bound for it.
+    const loss = failureData(s, [], LOSS);
+    expect(loss[1]).toMatchObject({ failures: 0, high: 0.08762, label: "0/40 lost an interrupt" });
+  });
+
+  it("failure rate per grid point: only the points where some run failed get a panel", () => {
+    const s =
+      table(`window,profile,runs,link_failures,failure_rate,failure_ci95_low,failure_ci95_high
+10us,legacy,10,0,0,0,0.28
+10us,dyn,10,0,0,0,0.28
+50us,legacy,10,3,0.3,0.1,0.6
+50us,dyn,10,0,0,0,0.28`);
+    const spec = failureFacetSpec(s, ["window"], ["legacy", "dyn"]) as {
+      data: { values: Array<{ point: string }> };
+      title: { subtitle: string[] };
+    };
+    expect([...new Set(spec.data.values.map((d) => d.point))]).toEqual(["window=50us"]);
+    expect(spec.title.subtitle).toContain("no link failure (not drawn): window=10us");
   });
 
   it("units and SVG ids", () => {

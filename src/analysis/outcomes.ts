@@ -14,22 +14,41 @@ export interface OutcomeKind {
   label: string;
   /** What it means, for the report. */
   description: string;
+  /** "a RoCE failure": for "no run had ...". */
+  noun: string;
 }
 
 export const OUTCOME_KINDS: readonly OutcomeKind[] = [
-  { key: "link_failed", label: "link failed", description: "the port's link was down at the end" },
+  {
+    key: "link_failed",
+    label: "link failed",
+    description: "the port's link was down at the end",
+    noun: "a link failure",
+  },
   {
     key: "reset_failed",
     label: "reset failed",
     description: "the driver gave up resetting (HCLGE_STATE_RST_FAIL)",
+    noun: "a failed reset",
   },
-  { key: "roce_failed", label: "RoCE failed", description: "hns_roce did not come up" },
+  {
+    key: "roce_failed",
+    label: "RoCE failed",
+    description: "hns_roce did not come up",
+    noun: "a RoCE failure",
+  },
   {
     key: "setup_failed",
     label: "setup failed",
     description: "interrupts still pending at the end: a vector that was set up never delivered",
+    noun: "a setup failure (interrupts pending at the end)",
   },
-  { key: "incomplete", label: "incomplete", description: "the scenario did not play to its end" },
+  {
+    key: "incomplete",
+    label: "incomplete",
+    description: "the scenario did not play to its end",
+    noun: "an incomplete scenario",
+  },
 ];
 
 type Row = Readonly<Record<string, unknown>>;
