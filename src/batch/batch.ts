@@ -97,10 +97,16 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
   const prep = resolved.prep;
   // A resumed batch was accepted when it started.
   if (!o.resume) checkWorkload(prep, o.force, o.runs * o.profiles.length);
+  const baseSeed = o.seed ?? baseSeedOf(resolved.scenario.seed);
+  if (baseSeed > Number.MAX_SAFE_INTEGER - (o.runs - 1)) {
+    throw new InputError(
+      `--seed: the last run's seed, ${baseSeed} + ${o.runs - 1}, is beyond 2^53 - 1; use a smaller seed`,
+    );
+  }
   const range = shardRange(o.runs, o.shard.index, o.shard.count);
   const plan: BatchPlan = {
     runs: o.runs,
-    baseSeed: o.seed ?? baseSeedOf(resolved.scenario.seed),
+    baseSeed,
     profiles: o.profiles,
     shard: o.shard,
     from: range.from,

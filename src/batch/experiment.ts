@@ -4,6 +4,7 @@ import { parse } from "csv-parse/sync";
 import { z } from "zod";
 import { parseDuration, S } from "../engine/index.js";
 import { parseJsonStrict } from "../io/data-file.js";
+import { readInputFile } from "../io/files.js";
 import { checkNotLocked, lockFolder } from "../io/lock.js";
 import { PROFILE_NAMES } from "../model/profiles.js";
 import { InputError, parseWith } from "../scenario/errors.js";
@@ -114,9 +115,10 @@ export function gridPoints(e: Experiment): GridPoint[] {
 }
 
 export function loadExperiment(file: string): Experiment {
+  const text = readInputFile(file, "experiment");
   let data: unknown;
   try {
-    data = parseJsonStrict(readFileSync(file, "utf8"));
+    data = parseJsonStrict(text);
   } catch (e) {
     throw new InputError(`experiment ${file}: ${(e as Error).message}`);
   }

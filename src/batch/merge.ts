@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { parse } from "csv-parse/sync";
 import { z } from "zod";
 import { RUN_COLUMNS } from "../analysis/run-row.js";
@@ -140,6 +140,10 @@ export async function mergeBatches(
 ): Promise<number> {
   if (dirs.length === 0) throw new InputError("merge: give at least one batch folder");
   checkOutDir(out);
+  const twice = dirs.find((d) => resolve(d) === resolve(out));
+  if (twice !== undefined) {
+    throw new InputError(`--out ${out}: is one of the folders to merge; give another folder`);
+  }
   const shards: Shard[] = dirs.map((dir) => {
     const { m, raw } = readManifest(dir);
     return { dir, m, raw, from: m.run_range[0], to: m.run_range[1] };

@@ -29,6 +29,19 @@ export interface BatchCommandOptions {
   windowRuns?: string;
 }
 
+/**
+ * --workers (default: the cores). More than four threads per core only costs memory (each
+ * holds the model), and thousands would exhaust it: refused.
+ */
+export function parseWorkers(s: string | undefined): number {
+  const cores = availableParallelism();
+  const n = parseCount(s, "--workers", 1) ?? cores;
+  if (n > 4 * cores) {
+    throw new InputError(`--workers: at most ${4 * cores} (4 per core, ${cores} cores), got ${n}`);
+  }
+  return n;
+}
+
 export function parseWindowRuns(s: string | undefined): number {
   if (s === undefined) return 100;
   if (s === "all") return Number.POSITIVE_INFINITY;
@@ -46,7 +59,7 @@ export async function batchCommand(
   const out = o.out;
   if (out === undefined) throw new InputError("--out: required (the output folder)");
   if (o.resume && o.force) throw new InputError("--resume and --force: give one of them, not both");
-  const workers = parseCount(o.workers, "--workers", 1) ?? availableParallelism();
+  const workers = parseWorkers(o.workers);
   const bar = progressBar(o.quiet ?? false);
   return interruptible(async (abort) => {
     const res = await runBatch({
@@ -169,7 +182,7 @@ export async function experimentCommand(
   err: (text: string) => void = (t) => void process.stderr.write(t),
 ): Promise<{ text: string; code: number }> {
   if (o.out === undefined) throw new InputError("--out: required (the results folder)");
-  const workers = parseCount(o.workers, "--workers", 1) ?? availableParallelism();
+  const workers = parseWorkers(o.workers);
   let bar = progressBar(true);
   const say = (text: string) => {
     bar.stop();

@@ -3,6 +3,7 @@ import {
   constants,
   createWriteStream,
   mkdirSync,
+  readFileSync,
   renameSync,
   rmdirSync,
   rmSync,
@@ -239,4 +240,32 @@ export function checkOutFile(path: string, flag: string): void {
   if (!ps.isDirectory()) throw fail(`${parent} is ${kindOf(ps)}, not a folder`);
   const why = writable(parent);
   if (why !== null) throw fail(`cannot write in ${parent}: ${why}`);
+}
+
+/** Input files (scenarios, experiments) larger than this are refused: they are a few KB. */
+export const MAX_INPUT_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Reads a small input file as text: it must be a regular file (not a folder, a device such as
+ * /dev/zero, or a pipe, which could be read for ever) of at most MAX_INPUT_BYTES. Errors name
+ * `what` and the path.
+ */
+export function readInputFile(path: string, what: string): string {
+  const fail = (why: string) => new InputError(`${what}: cannot read ${path}: ${why}`);
+  let s: Stats;
+  try {
+    s = statSync(path) as Stats;
+  } catch (e) {
+    throw fail(errnoText(e));
+  }
+  if (s.isDirectory()) throw fail("it is a folder");
+  if (!s.isFile()) throw fail(`it is ${kindOf(s)}, not a regular file`);
+  if (s.size > MAX_INPUT_BYTES) {
+    throw fail(`${s.size} bytes; an input file may have at most ${MAX_INPUT_BYTES}`);
+  }
+  try {
+    return readFileSync(path, "utf8");
+  } catch (e) {
+    throw fail(errnoText(e));
+  }
 }

@@ -1,6 +1,6 @@
-import { readFileSync } from "node:fs";
 import { extname } from "node:path";
 import { FORBIDDEN_KEYS, parseJsonStrict, parseYamlStrict } from "../io/data-file.js";
+import { readInputFile } from "../io/files.js";
 import { checkScenario } from "./check.js";
 import { InputError, parseWith } from "./errors.js";
 import { type Preset, presetByName, presetValues } from "./presets.js";
@@ -53,14 +53,7 @@ export function resolveScenario(src: ScenarioSource): ResolvedScenario {
 }
 
 export function readScenarioFile(path: string): ScenarioInput {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (e) {
-    throw new InputError(
-      `--scenario: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-    );
-  }
+  const text = readInputFile(path, "--scenario");
   const ext = extname(path).toLowerCase();
   try {
     const data: unknown =
