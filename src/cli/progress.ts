@@ -9,7 +9,7 @@ export function progressBar(quiet: boolean): {
   const bar = new cliProgress.SingleBar(
     {
       stream: process.stderr,
-      format: "{bar} {value}/{total} runs | {rate} runs/s | ETA {eta_formatted}",
+      format: "{bar} {value}/{total} runs | {rate} runs/s | ETA {eta}",
       hideCursor: true,
       etaBuffer: 50,
     },
@@ -21,16 +21,26 @@ export function progressBar(quiet: boolean): {
   return {
     update: (done, total) => {
       if (!started) {
-        bar.start(total, done, { rate: "-" });
+        bar.start(total, done, { rate: "-", eta: "-" });
         started = true;
         first = done;
       }
       const s = (Date.now() - t0) / 1000;
-      const rate = s > 0 ? ((done - first) / s).toFixed(1) : "-";
-      bar.update(done, { rate });
+      const r = s > 0 ? (done - first) / s : 0;
+      // Until a run has finished there is no rate to tell the time left from ("NFs" otherwise).
+      const eta = r > 0 ? etaText((total - done) / r) : "-";
+      bar.update(done, { rate: r > 0 ? r.toFixed(1) : "-", eta });
     },
     stop: () => {
       if (started) bar.stop();
     },
   };
+}
+
+/** "42s", "7m05s", "2h03m". */
+function etaText(seconds: number): string {
+  const t = Math.round(seconds);
+  if (t < 60) return `${t}s`;
+  if (t < 3600) return `${Math.floor(t / 60)}m${String(t % 60).padStart(2, "0")}s`;
+  return `${Math.floor(t / 3600)}h${String(Math.floor((t % 3600) / 60)).padStart(2, "0")}m`;
 }

@@ -5,7 +5,7 @@ import { csvLine, loadReplay } from "../batch/replay.js";
 import { checkOutFile } from "../io/files.js";
 import { InputError } from "../scenario/errors.js";
 import { checkWorkload } from "../scenario/workload.js";
-import { type ShowOptions, simulateAndShow } from "./run-command.js";
+import { checkTrace, type ShowOptions, simulateAndShow } from "./run-command.js";
 
 export interface ReplayCommandOptions extends ShowOptions {
   run?: string;
@@ -30,6 +30,7 @@ export function replayCommand(
   if (o.trace !== undefined) checkOutFile(o.trace, "--trace");
   const r = loadReplay(dir, run, o.profile);
   checkWorkload(r.prep, o.force ?? false);
+  checkTrace(r.prep, o);
   const { text, row } = simulateAndShow(
     r.prep,
     { profile: r.profile, seed: r.seed, run, label: r.label, title: "msix-sim replay" },

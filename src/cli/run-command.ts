@@ -7,7 +7,7 @@ import { PROFILE_NAMES, type ProfileName } from "../model/profiles.js";
 import { InputError } from "../scenario/errors.js";
 import { resolveScenario } from "../scenario/load.js";
 import { type PreparedScenario, runScenario } from "../scenario/runner.js";
-import { checkWorkload } from "../scenario/workload.js";
+import { checkTraceable, checkWorkload } from "../scenario/workload.js";
 import { perfettoTrace } from "../trace/perfetto.js";
 import { logLine, summaryText, verdictRecord } from "./format.js";
 import { exitOnSignalFromNowOn } from "./signals.js";
@@ -57,6 +57,7 @@ export function runCommand(
     sets: o.set,
   });
   checkWorkload(resolved.prep, o.force ?? false);
+  checkTrace(resolved.prep, o);
   // A run on its own is no run of a batch: its `run` column is empty.
   return simulateAndShow(resolved.prep, { profile, seed, run: null, label: resolved.label }, o, err)
     .text;
@@ -99,6 +100,12 @@ export function parseLog(v: boolean | string | undefined): Set<string> | null {
     for (const x of c) out.add(x);
   }
   return out;
+}
+
+/** --trace and --log=irq keep every interrupt in memory: refused when there would be too many. */
+export function checkTrace(prep: PreparedScenario, o: ShowOptions): void {
+  if (o.trace !== undefined) checkTraceable(prep, "--trace");
+  if (parseLog(o.log)?.has("irq")) checkTraceable(prep, "--log=irq");
 }
 
 /** A memory trace that also takes a record per interrupt (see InterruptAccounting). */

@@ -79,3 +79,18 @@ export function checkWorkload(prep: PreparedScenario, force: boolean, runs = 1):
     `the scenario implies about ${count(w.events)} simulation events${total} (${count(w.interrupts)} interrupts over duration ${formatDuration(prep.scenario.duration)}): about ${wallTime(seconds)} per run at ~${count(EVENTS_PER_SECOND)} events/s, above the limit of ${count(MAX_EVENTS_PER_RUN)} events per run. Shorten duration or lower the traffic rates, or give --force to run it anyway`,
   );
 }
+
+/**
+ * A trace (--trace, --log=irq) keeps a record per interrupt in memory and writes them as one
+ * JSON document or log: beyond this it would exhaust the heap (or the longest string) instead.
+ */
+export const MAX_TRACED_INTERRUPTS = 2_000_000;
+
+/** Refuses to trace a run with more interrupts than a trace can hold (--force cannot help). */
+export function checkTraceable(prep: PreparedScenario, what: string): void {
+  const w = estimateWorkload(prep);
+  if (w.interrupts <= MAX_TRACED_INTERRUPTS) return;
+  throw new InputError(
+    `${what}: the run raises about ${count(w.interrupts)} interrupts, and a trace keeps each in memory (at most ${count(MAX_TRACED_INTERRUPTS)}): shorten duration or lower the traffic rates to trace it`,
+  );
+}

@@ -60,6 +60,14 @@ describe("the work a scenario implies is estimated before it runs", () => {
     const prep = resolveScenario({ scenarioFile: file }).prep;
     expect(estimateWorkload(prep).events).toBeGreaterThan(MAX_EVENTS_PER_RUN);
     expect(() => checkWorkload(prep, true)).not.toThrow();
+    // A trace holds every interrupt in memory: --force cannot make that fit (it ran out of heap).
+    for (const flag of ["--trace=t.json", "--log=irq"]) {
+      const r = await cliHere(["run", "--scenario", file, "--force", flag]);
+      expect(r.stderr).toMatch(
+        /(--trace|--log=irq): the run raises about 1e12 interrupts, and a trace keeps each in memory \(at most 2 million\)/,
+      );
+      expect(r.status).toBe(2);
+    }
   });
 
   it("the presets are well within the limit", () => {
