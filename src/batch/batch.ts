@@ -49,6 +49,9 @@ export const OUTPUT_FILES = [
 ];
 export const PARTIAL = ".msix-sim-partial";
 
+/** Runs one batch (or shard) may hold: all its rows stay in memory until the CSV files are written. */
+export const MAX_RUNS_PER_BATCH = 1_000_000;
+
 export interface BatchOptions {
   source: ScenarioSource;
   runs: number;
@@ -104,6 +107,11 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
     );
   }
   const range = shardRange(o.runs, o.shard.index, o.shard.count);
+  if (range.to - range.from > MAX_RUNS_PER_BATCH) {
+    throw new InputError(
+      `--runs: ${range.to - range.from} runs in one ${o.shard.count > 1 ? "shard" : "batch"}; a batch keeps its rows in memory until it writes them, so at most ${MAX_RUNS_PER_BATCH.toLocaleString("en-US")}: split it with --shard i/N and merge the shards`,
+    );
+  }
   const plan: BatchPlan = {
     runs: o.runs,
     baseSeed,

@@ -79,10 +79,17 @@ export async function batchCommand(
       onStart: (plan, resumed) => {
         if (o.quiet) return;
         const n = plan.to - plan.from;
+        if (n === 0) {
+          err(
+            `msix-sim batch: shard ${plan.shard.index}/${plan.shard.count} has no runs (${plan.runs} runs in ${plan.shard.count} shards); writing empty files into ${out}\n`,
+          );
+          return;
+        }
         const seeds = `seeds ${seedOf(plan, plan.from)}..${seedOf(plan, plan.to - 1)}`;
         const left = resumed > 0 ? `, ${n - resumed} left after resuming ${resumed}` : "";
+        const k = Math.min(workers, Math.max(1, n - resumed));
         err(
-          `msix-sim batch: ${n} runs (${seeds}) x ${plan.profiles.length} profiles${left}, ${Math.min(workers, Math.max(1, n - resumed))} worker${workers > 1 ? "s" : ""}, into ${out}\n`,
+          `msix-sim batch: ${n} runs (${seeds}) x ${plan.profiles.length} profiles${left}, ${k} worker${k > 1 ? "s" : ""}, into ${out}\n`,
         );
       },
       abort,

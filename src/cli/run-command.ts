@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { RUN_COLUMNS, type RunRow, runRow } from "../analysis/run-row.js";
 import { csvLine } from "../batch/replay.js";
 import { MemoryTrace, type TraceRecord } from "../engine/index.js";
@@ -49,7 +50,12 @@ export function runCommand(
 ): string {
   const profile = parseProfile(o.profile);
   const seed = parseSeed(o.seed);
-  if (o.trace !== undefined) checkOutFile(o.trace, "--trace");
+  if (o.trace !== undefined) {
+    checkOutFile(o.trace, "--trace");
+    if (o.scenario !== undefined && resolve(o.trace) === resolve(o.scenario)) {
+      throw new InputError(`--trace: cannot write ${o.trace}: it is the scenario file`);
+    }
+  }
   const resolved = resolveScenario({
     preset: o.preset,
     scenarioFile: o.scenario,

@@ -1,3 +1,4 @@
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cliHere, tempDir } from "./helpers.js";
@@ -5,6 +6,7 @@ import { cliHere, tempDir } from "./helpers.js";
 /** Inputs that used to hang, overflow or exhaust the machine: refused at once, exit 2. */
 describe("hostile arguments", () => {
   const dir = tempDir("msix-sim-hostile-");
+  writeFileSync(join(dir, "s.json"), JSON.stringify({ duration: "1ms" }));
   const cases: Array<[string[], RegExp]> = [
     [
       ["run", "--scenario", "/dev/zero"],
@@ -24,6 +26,14 @@ describe("hostile arguments", () => {
       /--seed: the last run's seed, 9007199254740990 \+ 2, is beyond 2\^53 - 1/,
     ],
     [["merge", dir, "--out", dir, "--force"], /--out .*: is one of the folders to merge/],
+    [
+      ["batch", "--runs", "1000000000000000", "--out", join(dir, "r")],
+      /--runs: 1000000000000000 runs in one batch; .*at most 1,000,000: split it with --shard/,
+    ],
+    [
+      ["run", "--scenario", join(dir, "s.json"), "--trace", join(dir, "s.json")],
+      /--trace: cannot write .*s\.json: it is the scenario file/,
+    ],
   ];
   for (const [args, re] of cases) {
     it(args.join(" ").replace(dir, "DIR"), async () => {
