@@ -241,7 +241,7 @@ describe("msix-sim batch", () => {
       ],
       [
         ["replay", dir, "--run", "1", "--json", "--log"],
-        /option '--json' cannot be used with option '--log'/,
+        /option '--json' cannot be used with option '--log \[categories\]'/,
       ],
     ];
     for (const [args, re] of cases) {
@@ -365,7 +365,7 @@ describe("msix-sim batch", () => {
     expect(existsSync(join(dir, ".msix-sim-partial"))).toBe(false);
   });
 
-  it("rejects bad arguments with a clear message and exit code 2", () => {
+  it("rejects bad arguments with a clear message and exit code 2", async () => {
     const used = join(root, "w1");
     const cases: Array<[string[], RegExp]> = [
       [["batch", "--runs", "0", "--out", join(root, "x")], /--runs: must be a whole number >= 1/],
@@ -401,7 +401,7 @@ describe("msix-sim batch", () => {
       ],
     ];
     for (const [args, re] of cases) {
-      const r = cli(args);
+      const r = await cliHere(args);
       expect(r.status, args.join(" ")).toBe(2);
       expect(r.stderr).toMatch(re);
     }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { RUN_COLUMNS } from "../../src/analysis/run-row.js";
-import { cli, tempDir, writeJson } from "./helpers.js";
+import { cli, cliHere, tempDir, writeJson } from "./helpers.js";
 
 describe("msix-sim run", () => {
   it("prints a summary by default", () => {
@@ -197,9 +197,9 @@ describe("bad input: a message naming the field, exit code 2, no output", () => 
     ["not JSON", "{ duration: ", /not valid JSON/],
   ];
   for (const [name, scenario, re] of cases) {
-    it(name, () => {
+    it(name, async () => {
       const file = writeJson(dir, `${name.replaceAll(" ", "-")}.json`, scenario);
-      const r = cli(["run", "--scenario", file]);
+      const r = await cliHere(["run", "--scenario", file]);
       expect(r.status).toBe(2);
       expect(r.stderr).toMatch(re);
       expect(r.stdout).toBe("");
@@ -220,8 +220,8 @@ describe("bad input: a message naming the field, exit code 2, no output", () => 
     ],
   ];
   for (const [args, re] of argCases) {
-    it(args.join(" "), () => {
-      const r = cli(args);
+    it(args.join(" "), async () => {
+      const r = await cliHere(args);
       expect(r.status).toBe(2);
       expect(r.stderr).toMatch(re);
       expect(r.stdout).toBe("");

@@ -11,7 +11,7 @@ describe("usage errors exit 2, like every input error", () => {
   it("conflicting flags: run --json --log, through the built CLI", () => {
     const r = cli(["run", "--preset", "single-vector-window", "--json", "--log"]);
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/option '--json' cannot be used with option '--log'/);
+    expect(r.stderr).toMatch(/option '--json' cannot be used with option '--log \[categories\]'/);
     expect(r.stdout).toBe("");
   });
 
