@@ -1,6 +1,6 @@
-import { type DurationInput, parseDuration } from "../engine/index.js";
-import type { Hns3ParamsInput } from "../guest/hns3-params.js";
-import { LINK_MODES, type LinkMode } from "../guest/link-monitor.js";
+import { type DurationInput, parseDuration, S } from "../engine/index.js";
+import { VF_ROCE_BASE } from "../guest/hns3/layout.js";
+import { type Hns3ParamsInput, Hns3ParamsSchema } from "../guest/hns3/params.js";
 import { InputError } from "./errors.js";
 import type { ScenarioInput } from "./schema.js";
 
@@ -14,6 +14,8 @@ export interface PresetParam {
   /** For numbers: exclusive lower bound (e.g. a rate must be > 0) or inclusive minimum. */
   readonly above?: number;
   readonly min?: number;
+  /** A duration that may also be "auto" (the preset computes it). */
+  readonly auto?: boolean;
 }
 
 export type PresetValues = Record<string, number | string | boolean>;
@@ -25,33 +27,56 @@ export interface Preset {
   build(v: PresetValues): ScenarioInput;
 }
 
-const nicRate: PresetParam = {
-  name: "nic_rate",
-  kind: "number",
-  default: 50_000,
-  above: 0,
+const fn = (dflt: "pf" | "vf"): PresetParam => ({
+  name: "function",
+  kind: "choice",
+  default: dflt,
+  choices: ["pf", "vf"],
   description:
-    "NIC queue interrupts per second in total, spread evenly over the queue vectors (NAPI: one outstanding per queue)",
-};
+    "pf: hclge (link polled from firmware); vf: hclgevf (link, resets and its FLR through PF mailbox messages on the misc vector; RoCE vectors at 64; MSI-X re-allocated on FLR)",
+});
+const rxPps = (dflt: number): PresetParam => ({
+  name: "rx_pps",
+  kind: "number",
+  default: dflt,
+  min: 0,
+  description: "received packets per second on each queue in use",
+});
+const txPps = (dflt: number): PresetParam => ({
+  name: "tx_pps",
+  kind: "number",
+  default: dflt,
+  min: 0,
+  description:
+    "transmitted packets per second on each queue (0: RX only, which never trips the TX watchdog)",
+});
 const trafficBefore: PresetParam = {
   name: "traffic_before",
   kind: "duration",
   default: "50ms",
-  description: "NIC traffic starts this long before the reconfiguration",
+  description: "NIC packets start this long before the reconfiguration",
 };
-const trafficAfter = (dflt: string): PresetParam => ({
+const trafficAfter: PresetParam = {
   name: "traffic_after",
   kind: "duration",
-  default: dflt,
+  default: "auto",
+  auto: true,
   description:
-    "and stops this long after it starts (traffic elsewhere changes only the counts: a stalled queue stays stalled)",
-});
+    "and stop this long after it; auto: long enough for a stalled queue to send tx_stop packets (3 x txStopPackets / tx_pps, at least 1 s), so that TX load decides the watchdog, not the window",
+};
+const miscRefire: PresetParam = {
+  name: "misc_refire",
+  kind: "boolean",
+  default: false,
+  description:
+    "driver.miscCauseRefire: the misc vector re-sends for each new cause while one is latched (true) or only on clear-to-set (false) [assumed]",
+};
 const miscRate: PresetParam = {
   name: "misc_rate",
   kind: "number",
-  default: 2,
+  default: 0,
   min: 0,
-  description: "background firmware/mailbox interrupts per second on the misc vector 0",
+  description: "other misc-vector causes per second (hardware error reports, PTP) [assumed]",
 };
 const nicVectors: PresetParam = {
   name: "nic_vectors",
@@ -67,66 +92,79 @@ const roceVectors: PresetParam = {
   min: 3,
   description: "num_roce_msi: abnormal + AEQ + CEQs [assumed]",
 };
-const linkMode = (dflt: string): PresetParam => ({
-  name: "link_mode",
-  kind: "choice",
-  default: dflt,
-  choices: LINK_MODES,
-  description: "how the driver learns link state: poll (PF), mailbox-poll or push (VF)",
-});
+const tqpVectors: PresetParam = {
+  name: "tqp_vectors",
+  kind: "integer",
+  default: 0,
+  min: 0,
+  description: "queue vectors in use, min(vCPUs, queues); 0: nic_vectors - 1 [assumed]",
+};
 const duration = (dflt: string): PresetParam => ({
   name: "duration",
   kind: "duration",
   default: dflt,
-  description: "simulated time of a run",
+  description:
+    "simulated time of a run: long enough for the slowest recovery the preset can trigger (watchdog, throttled reset, retries); a run that ends mid-recovery says outcome=incomplete",
 });
 
-/** A table big enough for the layout (the device's MSI-X table size). */
-function tableFor(v: PresetValues, roceBase?: number): number {
-  const base = roceBase ?? Number(v.nic_vectors);
+const ns = (x: number | string | boolean): number => parseDuration(x as DurationInput);
+
+/** The driver's vector layout from the knobs, and a table big enough for it. */
+function driverOf(v: PresetValues, extra: Hns3ParamsInput = {}): Hns3ParamsInput {
+  const tqp = Number(v.tqp_vectors);
+  return {
+    function: v.function === "vf" ? "vf" : "pf",
+    nicVectors: Number(v.nic_vectors),
+    roceVectors: Number(v.roce_vectors),
+    ...(tqp > 0 ? { tqpVectors: tqp } : {}),
+    miscCauseRefire: v.misc_refire === true,
+    miscEventRate: Number(v.misc_rate),
+    ...extra,
+  };
+}
+
+function tableFor(v: PresetValues): number {
+  const base = v.function === "vf" ? VF_ROCE_BASE : Number(v.nic_vectors);
   return Math.min(2048, Math.max(64, base + Number(v.roce_vectors)));
 }
 
-/** NIC queue traffic (NAPI, while the interface is up) in [from, to), plus misc background. */
-function nicTraffic(v: PresetValues, from: number, to: number): ScenarioInput["traffic"] {
-  const queues = Number(v.nic_vectors) - 1;
-  const t: NonNullable<ScenarioInput["traffic"]> = [
-    {
-      vectors: "tqp",
-      gate: "nic",
-      napi: true,
-      start: Math.max(0, from),
-      stop: to,
-      poisson: { rate: Number(v.nic_rate) / queues },
-    },
-  ];
-  if (Number(v.misc_rate) > 0) {
-    t.push({ vectors: "misc", gate: "loaded", poisson: { rate: Number(v.misc_rate) } });
-  }
-  return t;
+/** traffic_after, with "auto": time for a stalled queue to send 3 x txStopPackets. */
+function trafficAfterOf(v: PresetValues): number {
+  if (v.traffic_after !== "auto") return ns(v.traffic_after);
+  const tx = Number(v.tx_pps);
+  const stop = Hns3ParamsSchema.parse({}).txStopPackets;
+  return Math.max(S, tx > 0 ? Math.ceil((3 * stop * S) / tx) : 0);
 }
-
-const ns = (x: number | string | boolean): number => parseDuration(x as DurationInput);
 
 type Timeline = NonNullable<ScenarioInput["timeline"]>;
 
 /**
- * An HNS3 + hns_roce scenario: the layout from the vector-count knobs, NIC traffic around the
+ * An HNS3 + hns_roce scenario: the layout from the knobs, NIC packets around the
  * reconfiguration at `around`, and the timeline (which starts with the driver's bring-up).
  */
 function hns3Scenario(
   name: string,
   v: PresetValues,
   around: number,
-  driver: Hns3ParamsInput,
   timeline: Timeline,
+  extra: Hns3ParamsInput = {},
 ): ScenarioInput {
+  const pps = Number(v.rx_pps) + Number(v.tx_pps);
   return {
     name,
     duration: ns(v.duration),
     params: { device: { tableSize: tableFor(v) } },
-    driver: { nicVectors: Number(v.nic_vectors), roceVectors: Number(v.roce_vectors), ...driver },
-    traffic: nicTraffic(v, around - ns(v.traffic_before), around + ns(v.traffic_after)),
+    driver: driverOf(v, extra),
+    ...(pps > 0
+      ? {
+          nic: {
+            rxPps: Number(v.rx_pps),
+            txPps: Number(v.tx_pps),
+            start: Math.max(0, around - ns(v.traffic_before)),
+            stop: around + trafficAfterOf(v),
+          },
+        }
+      : {}),
     timeline,
   };
 }
@@ -168,38 +206,39 @@ export function zeroLatencyParams(ioctl: DurationInput = 0): NonNullable<Scenari
   };
 }
 
+const common = (rx: number, tx: number): PresetParam[] => [
+  rxPps(rx),
+  txPps(tx),
+  miscRefire,
+  miscRate,
+  nicVectors,
+  roceVectors,
+  tqpVectors,
+  trafficBefore,
+  trafficAfter,
+];
+
 export const PRESETS: readonly Preset[] = [
   {
     name: "hns3-roce-load",
     description:
-      "hns3 up with NIC traffic, then hns_roce loads: its vectors grow the range one by one (the thread's first story)",
+      "hns3 is up with NIC traffic, then hns_roce loads: its vectors grow the range one by one (the thread's first story)",
     params: [
-      nicRate,
-      miscRate,
+      fn("pf"),
+      ...common(1000, 1000),
       { name: "roce_load_at", kind: "duration", default: "4s", description: "when hns_roce loads" },
-      nicVectors,
-      roceVectors,
-      linkMode("poll"),
-      trafficBefore,
-      trafficAfter("300ms"),
-      duration("15s"),
+      duration("30s"),
     ],
     build: (v) =>
-      hns3Scenario(
-        "hns3-roce-load",
-        v,
-        ns(v.roce_load_at),
-        { linkMode: v.link_mode as LinkMode },
-        bringUp(0, ns(v.roce_load_at)),
-      ),
+      hns3Scenario("hns3-roce-load", v, ns(v.roce_load_at), bringUp(0, ns(v.roce_load_at))),
   },
   {
     name: "hns3-qemu-reset",
     description:
-      "a QEMU-initiated reset (vfio_pci_reset: full teardown) during traffic, then the guest re-initialises hns3 and hns_roce",
+      "QEMU resets the device (vfio_pci_reset: full teardown) during traffic; the guest then probes hns3 and hns_roce again and the range grows from zero",
     params: [
-      nicRate,
-      miscRate,
+      fn("pf"),
+      ...common(1000, 1000),
       {
         name: "reset_at",
         kind: "duration",
@@ -210,68 +249,64 @@ export const PRESETS: readonly Preset[] = [
         name: "reinit_after",
         kind: "duration",
         default: "1s",
-        description: "from the reset to the guest's driver re-initialisation",
+        description: "from the reset to the guest's driver probe",
       },
-      nicVectors,
-      roceVectors,
-      linkMode("poll"),
-      trafficBefore,
-      trafficAfter("2s"),
-      duration("18s"),
+      duration("40s"),
     ],
-    build: (v) =>
-      hns3Scenario("hns3-qemu-reset", v, ns(v.reset_at), { linkMode: v.link_mode as LinkMode }, [
+    build: (v) => {
+      const again = ns(v.reset_at) + ns(v.reinit_after);
+      return hns3Scenario("hns3-qemu-reset", v, again + 500_000_000, [
         ...bringUp(0, 500_000_000),
         { at: ns(v.reset_at), action: "qemu-reset" },
-        ...bringUp(ns(v.reset_at) + ns(v.reinit_after), 500_000_000),
-      ]),
+        ...bringUp(again, 500_000_000),
+      ]);
+    },
   },
   {
     name: "hns3-guest-flr",
     description:
-      "a guest-initiated FLR during traffic (the thread's test); a VF re-allocates MSI-X on FLR, so QEMU grows the range again",
+      "a guest-initiated FLR of a loaded port; a VF frees and re-allocates MSI-X on FLR (hclgevf_pci_reset), so QEMU grows the range again from zero",
     params: [
-      nicRate,
-      { ...miscRate, default: 0 },
+      fn("vf"),
+      ...common(1000, 1000),
       {
         name: "flr_at",
         kind: "duration",
         default: "4s",
-        description: "when the guest triggers the FLR",
+        description: "when the guest triggers the FLR (drawn uniformly over the next second)",
       },
-      {
-        name: "function",
-        kind: "choice",
-        default: "vf",
-        choices: ["vf", "pf"],
-        description:
-          "vf: MSI-X re-init on FLR, link pushed by the PF; pf: state restored, link polled",
-      },
-      {
-        name: "link_up_delay",
-        kind: "duration",
-        default: "20ms",
-        description:
-          "VF: the PF pushes link status within this time of NIC up (uniform from 100 us)",
-      },
-      nicVectors,
-      roceVectors,
-      trafficBefore,
-      trafficAfter("1s"),
-      duration("10s"),
+      duration("30s"),
     ],
     build: (v) => {
-      const vf = v.function === "vf";
-      return hns3Scenario(
-        "hns3-guest-flr",
-        v,
-        ns(v.flr_at),
-        {
-          function: vf ? "vf" : "pf",
-          ...(vf ? { linkUpDelay: { uniform: ["100us", ns(v.link_up_delay)] } } : {}),
-        },
-        [...bringUp(0, 500_000_000), { at: ns(v.flr_at), action: "guest-flr" }],
-      );
+      const at = ns(v.flr_at);
+      return hns3Scenario("hns3-guest-flr", v, at, [
+        ...bringUp(0, 500_000_000),
+        { at: { uniform: [at, at + S] }, action: "guest-flr" },
+      ]);
+    },
+  },
+  {
+    name: "hns3-thread-test",
+    description:
+      "the thread's own test on HIP09: load hns3 and hns_roce_hw_v2 in the guest, then trigger an FLR, on a nearly idle port",
+    params: [
+      fn("vf"),
+      ...common(2, 2),
+      {
+        name: "flr_at",
+        kind: "duration",
+        default: "5s",
+        description:
+          "when the guest triggers the FLR (drawn uniformly over the next second, so its phase against the 1 s service task is random)",
+      },
+      duration("60s"),
+    ],
+    build: (v) => {
+      const at = ns(v.flr_at);
+      return hns3Scenario("hns3-thread-test", v, at, [
+        ...bringUp(0, 1_000_000_000),
+        { at: { uniform: [at, at + S] }, action: "guest-flr" },
+      ]);
     },
   },
   {
@@ -355,6 +390,7 @@ function parseParam(def: PresetParam, raw: string): number | string | boolean {
       return n;
     }
     case "duration":
+      if (def.auto === true && raw === "auto") return raw;
       try {
         return parseDuration(raw);
       } catch (e) {

@@ -6,7 +6,10 @@ import {
   type Time,
   type TraceSink,
 } from "../engine/index.js";
-import { Hns3Driver, type Hns3Outcome, hns3Layout } from "../guest/hns3.js";
+import { Hns3Driver } from "../guest/hns3/driver.js";
+import { hns3Layout } from "../guest/hns3/layout.js";
+import { hns3Timing } from "../guest/hns3/params.js";
+import type { DriverOutcome } from "../guest/outcome.js";
 import { Machine } from "../model/machine.js";
 import { type ModelParams, resolveModelParams } from "../model/params.js";
 import type { ProfileName } from "../model/profiles.js";
@@ -25,7 +28,7 @@ export interface ScenarioRunOptions {
 }
 
 export interface ScenarioResult extends RunResult {
-  outcome: Hns3Outcome;
+  outcome: DriverOutcome;
 }
 
 /** A scenario with its parameters built once, to be run under many seeds and profiles. */
@@ -45,6 +48,7 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
   let layout: ReturnType<typeof hns3Layout>;
   try {
     layout = hns3Layout(scenario.driver);
+    hns3Timing(scenario.driver);
   } catch (e) {
     throw new InputError((e as Error).message);
   }
@@ -107,12 +111,22 @@ export function runScenario(prep: PreparedScenario, opts: ScenarioRunOptions = {
   } catch (e) {
     throw new InputError((e as Error).message);
   }
-  const driver = new Hns3Driver(m, sc.driver);
-  m.spawn(playTimeline(m, driver, prep), "timeline");
+  const load =
+    sc.nic === undefined
+      ? null
+      : {
+          rxPps: sc.nic.rxPps,
+          txPps: sc.nic.txPps,
+          start: sc.nic.start,
+          stop: Math.min(sc.nic.stop ?? sc.duration, sc.duration),
+        };
+  const driver = new Hns3Driver(m, sc.driver, load, sc.driver.miscEventRate);
+  const timeline = m.spawn(playTimeline(m, driver, prep), "timeline");
   m.sim.run({ until: sc.duration });
   const record = collectRecord(m, seed);
   const w = windowsOf(record);
-  return { record, windows: w.drop, deferWindows: w.defer, outcome: driver.outcome() };
+  const outcome = driver.outcome(!timeline.finished);
+  return { record, windows: w.drop, deferWindows: w.defer, outcome };
 }
 
 /** The timeline, one action after another in the order of their (drawn) times. */
@@ -156,7 +170,7 @@ function* playTimeline(m: Machine, d: Hns3Driver, prep: PreparedScenario): Proce
         yield d.roceUnload();
         break;
       case "reset":
-        yield d.reset("timeline");
+        d.reset();
         break;
       case "guest-flr":
         yield d.flr();
@@ -165,8 +179,9 @@ function* playTimeline(m: Machine, d: Hns3Driver, prep: PreparedScenario): Proce
         yield d.qemuReset();
         break;
       case "link-up":
-        d.link.firmwareUpAfter(0);
+        d.linkUpNow();
         break;
     }
+    d.syncGates(m.gates);
   }
 }

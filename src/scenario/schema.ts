@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { DistributionSchema, DurationSchema } from "../engine/index.js";
-import { Hns3ParamsSchema } from "../guest/hns3-params.js";
+import { Hns3ParamsSchema, NicLoadSchema } from "../guest/hns3/params.js";
 import { ModelParamsSchema } from "../model/params.js";
 import { PROFILE_NAMES } from "../model/profiles.js";
 import { TrafficSchema, VectorItem } from "../model/traffic/traffic.js";
@@ -62,7 +62,13 @@ export const ScenarioSchema = z
     duration: DurationSchema.describe("simulated time of the run"),
     params: ModelParamsSchema.prefault({}).describe("device, ITS, host, QEMU and guest latencies"),
     driver: Hns3ParamsSchema.prefault({}).describe("the guest HNS3/hns_roce driver"),
-    traffic: z.array(TrafficSchema).default([]).describe("interrupt sources"),
+    nic: NicLoadSchema.optional().describe(
+      "packets on every NIC queue in use: the queue interrupts follow from them, the coalescing gap and NAPI",
+    ),
+    traffic: z
+      .array(TrafficSchema)
+      .default([])
+      .describe("other interrupt sources, raised straight on vectors"),
     timeline: z
       .array(TimelineEntrySchema)
       .default([])

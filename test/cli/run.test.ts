@@ -113,11 +113,12 @@ describe("msix-sim run", () => {
       "hns3-roce-load",
       "hns3-qemu-reset",
       "hns3-guest-flr",
+      "hns3-thread-test",
       "single-vector-window",
     ]) {
       expect(p.stdout).toContain(name);
     }
-    expect(p.stdout).toContain("--param nic_rate=50000");
+    expect(p.stdout).toContain("--param tx_pps=1000");
     const s = cli(["schema"]);
     expect(s.status).toBe(0);
     const schema = JSON.parse(s.stdout);
@@ -210,7 +211,7 @@ describe("bad input: a message naming the field, exit code 2, no output", () => 
     [["run", "--preset", "nope"], /--preset: unknown preset "nope"/],
     [["run", "--profile", "fast"], /--profile: unknown profile "fast"/],
     [["run", "--seed", "-3"], /--seed: must be a whole number/],
-    [["run", "--param", "nic_rate=-1"], /--param nic_rate: must be > 0/],
+    [["run", "--param", "tx_pps=-1"], /--param tx_pps: must be >= 0/],
     [["run", "--param", "bogus=1"], /--param bogus: preset hns3-roce-load has no such parameter/],
     [["run", "--param", "duration=soon"], /--param duration: duration "soon" is not understood/],
     [["run", "--set", "traffic[0].poisson.rate=-2"], /traffic\[0\]\.poisson\.rate: must be > 0/],
