@@ -76,7 +76,7 @@ const miscRate: PresetParam = {
   kind: "number",
   default: 0,
   min: 0,
-  description: "other misc-vector causes per second (hardware error reports, PTP) [assumed]",
+  description: "other misc-vector causes per second (PTP and other causes) [assumed]",
 };
 const nicVectors: PresetParam = {
   name: "nic_vectors",
@@ -138,14 +138,18 @@ function trafficAfterOf(v: PresetValues): number {
 
 type Timeline = NonNullable<ScenarioInput["timeline"]>;
 
+/** Time to allow for a driver's rebuild or hns_roce's vector growth after it starts. */
+const REBUILD = 500_000_000;
+
 /**
  * An HNS3 + hns_roce scenario: the layout from the knobs, NIC packets around the
- * reconfiguration at `around`, and the timeline (which starts with the driver's bring-up).
+ * reconfiguration (which happens within [from, to]: from traffic_before before `from` to
+ * traffic_after after `to`), and the timeline (which starts with the driver's bring-up).
  */
 function hns3Scenario(
   name: string,
   v: PresetValues,
-  around: number,
+  [from, to]: readonly [number, number],
   timeline: Timeline,
   extra: Hns3ParamsInput = {},
 ): ScenarioInput {
@@ -160,8 +164,8 @@ function hns3Scenario(
           nic: {
             rxPps: Number(v.rx_pps),
             txPps: Number(v.tx_pps),
-            start: Math.max(0, around - ns(v.traffic_before)),
-            stop: around + trafficAfterOf(v),
+            start: Math.max(0, from - ns(v.traffic_before)),
+            stop: to + trafficAfterOf(v),
           },
         }
       : {}),
@@ -230,7 +234,12 @@ export const PRESETS: readonly Preset[] = [
       duration("30s"),
     ],
     build: (v) =>
-      hns3Scenario("hns3-roce-load", v, ns(v.roce_load_at), bringUp(0, ns(v.roce_load_at))),
+      hns3Scenario(
+        "hns3-roce-load",
+        v,
+        [ns(v.roce_load_at), ns(v.roce_load_at) + REBUILD],
+        bringUp(0, ns(v.roce_load_at)),
+      ),
   },
   {
     name: "hns3-qemu-reset",
@@ -255,11 +264,16 @@ export const PRESETS: readonly Preset[] = [
     ],
     build: (v) => {
       const again = ns(v.reset_at) + ns(v.reinit_after);
-      return hns3Scenario("hns3-qemu-reset", v, again + 500_000_000, [
-        ...bringUp(0, 500_000_000),
-        { at: ns(v.reset_at), action: "qemu-reset" },
-        ...bringUp(again, 500_000_000),
-      ]);
+      return hns3Scenario(
+        "hns3-qemu-reset",
+        v,
+        [ns(v.reset_at), again + S],
+        [
+          ...bringUp(0, 500_000_000),
+          { at: ns(v.reset_at), action: "qemu-reset" },
+          ...bringUp(again, 500_000_000),
+        ],
+      );
     },
   },
   {
@@ -279,10 +293,12 @@ export const PRESETS: readonly Preset[] = [
     ],
     build: (v) => {
       const at = ns(v.flr_at);
-      return hns3Scenario("hns3-guest-flr", v, at, [
-        ...bringUp(0, 500_000_000),
-        { at: { uniform: [at, at + S] }, action: "guest-flr" },
-      ]);
+      return hns3Scenario(
+        "hns3-guest-flr",
+        v,
+        [at, at + S + REBUILD],
+        [...bringUp(0, 500_000_000), { at: { uniform: [at, at + S] }, action: "guest-flr" }],
+      );
     },
   },
   {
@@ -303,10 +319,12 @@ export const PRESETS: readonly Preset[] = [
     ],
     build: (v) => {
       const at = ns(v.flr_at);
-      return hns3Scenario("hns3-thread-test", v, at, [
-        ...bringUp(0, 1_000_000_000),
-        { at: { uniform: [at, at + S] }, action: "guest-flr" },
-      ]);
+      return hns3Scenario(
+        "hns3-thread-test",
+        v,
+        [at, at + S + REBUILD],
+        [...bringUp(0, 1_000_000_000), { at: { uniform: [at, at + S] }, action: "guest-flr" }],
+      );
     },
   },
   {

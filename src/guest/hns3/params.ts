@@ -140,7 +140,7 @@ export const Hns3ParamsSchema = z
       .max(1e6)
       .default(0)
       .describe(
-        "other misc-vector causes per second while the driver is loaded (hardware error reports, PTP) [assumed; 0-10]",
+        "other misc-vector causes per second while the driver is loaded (PTP timestamps, causes the handler re-enables after: hclge_misc_irq_handle's PTP and OTHER cases) [assumed; 0-10]",
       ),
     roceFailIgnoredFrom: count(
       4,
