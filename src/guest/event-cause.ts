@@ -1,4 +1,3 @@
-import type { Simulation, Time } from "../engine/index.js";
 import type { Cpu } from "../model/cpu.js";
 import type { IrqBus } from "../model/irq-bus.js";
 import type { EventTarget } from "../model/traffic/traffic.js";
@@ -34,11 +33,8 @@ export class EventCause {
   messages = 0;
   /** The last message sent was dropped and no handler has run since. */
   private lost = false;
-  /** When the line became stuck (lost message, cause still set), or -1. */
-  private lostAt = -1;
 
   constructor(
-    private readonly sim: Simulation,
     private readonly device: EventTarget,
     readonly vector: number,
     readonly refire: boolean,
@@ -48,7 +44,6 @@ export class EventCause {
     bus.onDropped(vector, () => this.dropped());
     bus.onDelivered(vector, () => {
       this.lost = false;
-      this.lostAt = -1;
     });
   }
 
@@ -80,11 +75,6 @@ export class EventCause {
     return this.lost && this.enabled && this.bits !== 0 && !this.refire;
   }
 
-  /** Since when the line has been stuck, or null. */
-  get stuckSince(): Time | null {
-    return this.stuck ? this.lostAt : null;
-  }
-
   private send(): void {
     this.messages++;
     this.lost = false;
@@ -93,7 +83,6 @@ export class EventCause {
 
   private dropped(): void {
     if (this.bits === 0) return;
-    if (!this.lost) this.lostAt = this.sim.now;
     this.lost = true;
     if (this.cpu.on) this.cpu.log("misc interrupt lost", { vector: this.vector, cause: this.bits });
   }

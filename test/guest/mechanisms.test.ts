@@ -23,8 +23,8 @@ function setup() {
 
 describe("EventCause (the misc vector's cause register)", () => {
   it("refire=false: one message per clear-to-set; a lost one latches the line until the cause is cleared", () => {
-    const { sim, bus, raised, device, cpu } = setup();
-    const c = new EventCause(sim, device, 0, false, bus, cpu);
+    const { bus, raised, device, cpu } = setup();
+    const c = new EventCause(device, 0, false, bus, cpu);
     c.enable(true);
     c.set(CauseBit.MBX);
     expect(raised).toHaveLength(1);
@@ -46,8 +46,8 @@ describe("EventCause (the misc vector's cause register)", () => {
   });
 
   it("refire=true: every new cause sends a message, so the next event delivers what was latched", () => {
-    const { sim, bus, raised, device, cpu } = setup();
-    const c = new EventCause(sim, device, 0, true, bus, cpu);
+    const { bus, raised, device, cpu } = setup();
+    const c = new EventCause(device, 0, true, bus, cpu);
     c.enable(true);
     c.set(CauseBit.MBX);
     bus.emitDropped(0, 0);
@@ -57,8 +57,8 @@ describe("EventCause (the misc vector's cause register)", () => {
   });
 
   it("a disabled vector sends nothing; enabling it with a cause set does", () => {
-    const { sim, bus, raised, device, cpu } = setup();
-    const c = new EventCause(sim, device, 0, false, bus, cpu);
+    const { bus, raised, device, cpu } = setup();
+    const c = new EventCause(device, 0, false, bus, cpu);
     c.set(CauseBit.RESET);
     expect(raised).toHaveLength(0);
     c.enable(true);

@@ -66,7 +66,7 @@ export class Hclge implements AeDev {
 
   constructor(private readonly c: AeContext) {
     const { m, layout, p, t, cpu } = c;
-    this.cause = new EventCause(m.sim, m.device, layout.misc, p.miscCauseRefire, m.acct.bus, cpu);
+    this.cause = new EventCause(m.device, layout.misc, p.miscCauseRefire, m.acct.bus, cpu);
     this.fw = new Mailbox(
       m.sim,
       "imp-crq",

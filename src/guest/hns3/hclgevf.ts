@@ -1,4 +1,4 @@
-import { MS, S, spawn, type Time } from "../../engine/index.js";
+import { MS, S, spawn } from "../../engine/index.js";
 import type { Step } from "../../model/cpu.js";
 import { CauseBit, EventCause } from "../event-cause.js";
 import { type AsyncMessage, Mailbox } from "../mailbox.js";
@@ -62,7 +62,7 @@ export class Hclgevf implements AeDev {
 
   constructor(private readonly c: AeContext) {
     const { m, layout, p, t, cpu } = c;
-    this.cause = new EventCause(m.sim, m.device, layout.misc, p.miscCauseRefire, m.acct.bus, cpu);
+    this.cause = new EventCause(m.device, layout.misc, p.miscCauseRefire, m.acct.bus, cpu);
     this.pf = new Mailbox(
       m.sim,
       "vf-mbx",
@@ -86,7 +86,7 @@ export class Hclgevf implements AeDev {
 
   /** hclgevf_init_hdev, then the NIC client's hns3_client_init: 0 or an error. */
   *init(): Step<number> {
-    const { m, layout } = this.c;
+    const { layout } = this.c;
     if (this.c.cpu.on) this.c.cpu.log("hclgevf_init_hdev", { num_msi: layout.numMsi });
     yield this.hclgevf_init_msi_and_misc();
     this.loaded = true;
@@ -111,7 +111,6 @@ export class Hclgevf implements AeDev {
       }
     }
     this.service.start();
-    void m;
     return 0;
   }
 
@@ -385,10 +384,5 @@ export class Hclgevf implements AeDev {
     this.cause.enable(false);
     yield m.guest.mask(layout.misc);
     yield m.guest.disable();
-  }
-
-  /** For the log and tests: the misc line is stuck and a link answer waits behind it. */
-  get linkBlockedSince(): Time | null {
-    return this.cause.stuckSince;
   }
 }
