@@ -166,3 +166,33 @@ describe("HNS3 guest: from a lost interrupt to an outcome", () => {
     expect(row.outcome).toBe("setup_failed");
   });
 });
+
+describe("driver designs", () => {
+  const grow = (profile: "noresize" | "dyn") =>
+    runRow({
+      run: 0,
+      ...runGuest(
+        {
+          duration: "3s",
+          driver: { tqpVectors: 4 },
+          timeline: [
+            { at: 0, action: "load" },
+            { at: "100ms", action: "up" },
+            { at: "2s", action: "channels", count: 8 },
+          ],
+        },
+        profile,
+      ),
+    });
+
+  it("hns3 ethtool -L combined 4 -> 8: four more resize cycles under noresize, none under dyn", () => {
+    expect(grow("noresize").resize_cycles).toBe(1 + 4 + 4);
+    expect(grow("dyn").resize_cycles).toBe(0);
+  });
+
+  it("a scenario names its driver; an unknown one, or an action the design lacks, is refused naming the field", () => {
+    expect(() => runGuest({ duration: "1s", driver: { name: "nope" } } as never, "dyn")).toThrow(
+      /must name a known driver/,
+    );
+  });
+});

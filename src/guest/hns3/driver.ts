@@ -3,6 +3,7 @@ import { Cpu, type Step } from "../../model/cpu.js";
 import type { QueueLoad } from "../../model/device/queue-vector.js";
 import type { Machine } from "../../model/machine.js";
 import type { Gates } from "../../model/traffic/traffic.js";
+import type { GuestDriver } from "../driver.js";
 import { CauseBit } from "../event-cause.js";
 import { classifyOutcome, type DriverOutcome } from "../outcome.js";
 import type { AeDev } from "./ae-dev.js";
@@ -22,7 +23,7 @@ const MISC_EVENT = defineKind("guest", "misc-event");
  * watchdog) and hns_roce. The scenario's actions call in here; each runs under the driver lock
  * (rtnl_lock / reset_sem), as the reset task does.
  */
-export class Hns3Driver {
+export class Hns3Driver implements GuestDriver {
   readonly layout: Hns3Layout;
   readonly nic: Hns3Enet;
   readonly roce: HnsRoce;
@@ -86,12 +87,17 @@ export class Hns3Driver {
   }
 
   /** modprobe hns_roce_hw_v2: the RoCE client registers and initialises. */
-  *roceLoad(): Step {
+  *rdmaLoad(): Step {
     yield this.locked(this.doRoceLoad());
   }
 
-  *roceUnload(): Step {
+  *rdmaUnload(): Step {
     yield this.locked(this.doRoceUnload());
+  }
+
+  /** ethtool -L combined <count>: hns3_set_channels. */
+  *channels(count: number): Step {
+    yield this.locked(this.nic.setChannels(count));
   }
 
   /** rmmod: RoCE, the NIC client, then the ae_dev (misc vector freed, MSI-X disabled). */
@@ -229,5 +235,6 @@ export class Hns3Driver {
     gates.get("loaded").set(this.ae.loaded);
     gates.get("nic").set(this.nic.running);
     gates.get("roce").set(this.roce.registered);
+    gates.get("rdma").set(this.roce.registered);
   }
 }

@@ -35,7 +35,10 @@ interface NicQueue {
  * write); NIC UNINIT frees them (free_irq masks the entries).
  */
 export class Hns3Enet {
-  readonly queues: NicQueue[] = [];
+  /** Every possible queue; the first `inUse` are the netdev's channels. */
+  private readonly all: NicQueue[] = [];
+  /** The channels in use (hns3_nic_alloc_vector_data: min(vCPUs, queues); ethtool -L). */
+  queues: NicQueue[] = [];
   readonly watchdog: NetdevWatchdog;
   /** NIC INIT done: the queue interrupts are requested. */
   registered = false;
@@ -52,7 +55,7 @@ export class Hns3Enet {
 
   constructor(
     private readonly m: Machine,
-    private readonly layout: Hns3Layout,
+    layout: Hns3Layout,
     p: Hns3Params,
     load: QueueLoad | null,
     private readonly cpu: Cpu,
@@ -60,7 +63,7 @@ export class Hns3Enet {
     const sim = m.sim;
     const bus = m.acct.bus;
     const none: QueueLoad = { rxPps: 0, txPps: 0, start: 0, stop: 0 };
-    layout.tqp.forEach((v, q) => {
+    layout.tqpMax.forEach((v, q) => {
       const l = load ?? none;
       const vector = new QueueVector(
         sim,
@@ -74,12 +77,13 @@ export class Hns3Enet {
       );
       const ring = new TxRing(sim, q, l, p.txStopPackets, sim.streams.get(`nic/${q}/tx`), cpu);
       const napi = new Napi(sim, vector, ring, p.napiPollDelay, bus, cpu);
-      this.queues.push({ vector, ring, napi });
+      this.all.push({ vector, ring, napi });
     });
+    this.queues = this.all.slice(0, layout.tqp.length);
     this.watchdog = new NetdevWatchdog(
       sim,
       p.watchdogTimeo,
-      this.queues.map((q) => q.ring),
+      this.all.map((q) => q.ring),
       (queue) => this.hns3_nic_net_timeout(queue),
       cpu,
     );
@@ -94,7 +98,7 @@ export class Hns3Enet {
   /** NIC UNINIT: free_irq of every queue vector, which masks its MSI-X entry. */
   *uninit(): Step {
     yield this.netDown();
-    if (this.registered && this.vectorsUnmasked) yield this.m.guest.mask(this.layout.tqp);
+    if (this.registered && this.vectorsUnmasked) yield this.m.guest.mask(this.vectors());
     this.registered = false;
     this.vectorsUnmasked = false;
   }
@@ -134,7 +138,7 @@ export class Hns3Enet {
       if (this.cpu.on) this.cpu.log("hns3_nic_net_up failed", { step: "reset_queue", err: r });
       return r;
     }
-    if (this.cpu.on) this.cpu.log("hns3_nic_net_up", { vectors: this.layout.tqp.length });
+    if (this.cpu.on) this.cpu.log("hns3_nic_net_up", { vectors: this.queues.length });
     for (const q of this.queues) {
       if (!this.vectorsUnmasked) yield this.m.guest.unmask(q.vector.vector); // enable_irq
       q.napi.start(this.m.sim.now); // hns3_mask_vector_irq(tqp_vector, 1)
@@ -153,6 +157,28 @@ export class Hns3Enet {
     this.watchdog.down();
     for (const q of this.queues) q.napi.stop();
     yield this.ae!.stop();
+  }
+
+  /**
+   * hns3_set_channels (ethtool -L combined n): DOWN, UNINIT (free_irq masks the old vectors),
+   * set_channels, INIT, UP (the new set of vectors enabled ascending). Not make-before-break:
+   * the old queues are down meanwhile. 0 or an error.
+   */
+  *setChannels(n: number): Step<number> {
+    const count = Math.max(1, Math.min(n, this.all.length));
+    if (count === this.queues.length) return 0;
+    if (this.cpu.on) this.cpu.log("hns3_set_channels", { from: this.queues.length, to: count });
+    const wasRegistered = this.registered;
+    yield this.uninit();
+    this.queues = this.all.slice(0, count);
+    if (!wasRegistered) return 0;
+    this.init();
+    return yield this.resetUp();
+  }
+
+  /** The MSI-X vectors of the channels in use. */
+  vectors(): number[] {
+    return this.queues.map((q) => q.vector.vector);
   }
 
   /** hns3_link_status_change: netif_carrier_on / netif_carrier_off. */

@@ -4,8 +4,10 @@ import type { Hns3Params } from "./params.js";
 export interface Hns3Layout {
   /** The misc vector (hclge_get_misc_vector: index 0). */
   readonly misc: number;
-  /** Queue (TQP) vectors, enabled ascending at interface up (hns3_nic_net_up). */
+  /** Queue (TQP) vectors in use at probe, enabled ascending at interface up (hns3_nic_net_up). */
   readonly tqp: readonly number[];
+  /** Every vector the NIC may use for queues (1..num_nic_msi - 1): ethtool -L can grow into them. */
+  readonly tqpMax: readonly number[];
   readonly roceBase: number;
   /** hns_roce: abnormal at base + 0, AEQ at base + 1, CEQs from base + 2. */
   readonly abnormal: number;
@@ -36,6 +38,7 @@ export function hns3Layout(p: Hns3Params): Hns3Layout {
   return {
     misc: 0,
     tqp: Array.from({ length: tqpCount }, (_, i) => i + 1),
+    tqpMax: Array.from({ length: p.nicVectors - 1 }, (_, i) => i + 1),
     roceBase,
     abnormal: roceBase,
     aeq: roceBase + 1,
