@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { DistributionSchema, DurationSchema } from "../engine/index.js";
 import { DriverSchema } from "../guest/drivers.js";
-import { NicLoadSchema } from "../guest/hns3/params.js";
+import { NicLoadSchema } from "../guest/nic-load.js";
 import { ModelParamsSchema } from "../model/params.js";
 import { PROFILE_NAMES } from "../model/profiles.js";
 import { TrafficSchema, VectorItem } from "../model/traffic/traffic.js";

@@ -141,19 +141,19 @@ export class Hns3Driver implements GuestDriver {
         (hanging ? "GLOBAL reset never handled: its interrupt was lost" : null),
       pending,
       shouldBeUp: this.ae.loaded && this.nic.ifUp,
-      linkUp: this.nic.carrier,
+      linkUp: this.nic.dev.carrier,
       roceLoaded: this.roce.loaded,
       roceOk: this.roce.up,
-      stalledQueues: this.nic.running ? this.nic.stalledQueues() : 0,
-      linkUpNs: this.nic.carrier ? this.nic.carrierOnAt : null,
+      stalledQueues: this.nic.running ? this.nic.dev.stalledQueues() : 0,
+      linkUpNs: this.nic.dev.carrier ? this.nic.dev.carrierOnAt : null,
       resetAttempts: this.ae.reset.attempts,
       portResets: this.ae.portResets,
       rstFail: this.ae.reset.rstFail,
       roceFailed: this.roce.failed,
-      txTimeouts: this.nic.watchdog.timeouts,
+      txTimeouts: this.nic.dev.watchdog.timeouts,
       mailboxTimeouts:
         this.roce.mailbox.timeouts + (this.ae instanceof Hclgevf ? this.ae.pf.timeouts : 0),
-      queueStallNs: this.nic.stallTime(now),
+      queueStallNs: this.nic.dev.stallTime(now),
       miscStuck: this.ae.cause.stuck,
       setupFailures,
     });
@@ -201,7 +201,7 @@ export class Hns3Driver implements GuestDriver {
   }
 
   private *doQemuReset(): Step {
-    for (const q of this.nic.queues) q.napi.stop();
+    for (const q of this.nic.dev.queues) q.napi.stop();
     this.nic.forget();
     this.roce.forget();
     this.ae.forget();

@@ -199,7 +199,7 @@ export class Hclge implements AeDev {
     if (this.reset.running || this.taskQueued) return "reset";
     if (this.globalAssertedAt !== null && !this.cause.stuck) return "global reset";
     if (!this.loaded || this.deadReason !== null) return null;
-    if (this.c.nic.txTimeoutPending) return "TX timeout";
+    if (this.c.nic.dev.txTimeoutPending) return "TX timeout";
     if (this.c.roce.initializing) return "RoCE init";
     if (this.c.nic.running && !this.linkUp && this.service.running) {
       if (this.fwLinkUp) return "link poll";
@@ -318,7 +318,7 @@ export class Hclge implements AeDev {
     }
     // The hardware resets the whole chip and raises the reset cause on the misc vector.
     this.globalAssertedAt = this.c.m.sim.now;
-    for (const q of this.c.nic.queues) q.vector.disable();
+    for (const q of this.c.nic.dev.queues) q.vector.disable();
     this.cause.set(CauseBit.RESET);
   }
 

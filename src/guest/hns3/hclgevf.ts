@@ -191,7 +191,7 @@ export class Hclgevf implements AeDev {
     if (this.reset.running || this.taskQueued) return "reset";
     if (this.pf.waiting > 0) return "mailbox";
     if (!this.loaded || this.deadReason !== null) return null;
-    if (this.c.nic.txTimeoutPending) return "TX timeout";
+    if (this.c.nic.dev.txTimeoutPending) return "TX timeout";
     if (this.c.roce.initializing) return "RoCE init";
     if (this.c.nic.running && !this.linkUp && this.service.running && !this.cause.stuck)
       return "link request";

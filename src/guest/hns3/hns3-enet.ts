@@ -1,10 +1,7 @@
-import type { Time } from "../../engine/index.js";
 import type { Cpu, Step } from "../../model/cpu.js";
-import { type QueueLoad, QueueVector } from "../../model/device/queue-vector.js";
+import type { QueueLoad } from "../../model/device/queue-vector.js";
 import type { Machine } from "../../model/machine.js";
-import { Napi } from "../napi.js";
-import { NetdevWatchdog } from "../netdev-watchdog.js";
-import { TxRing } from "../tx-ring.js";
+import { Netdev } from "../netdev.js";
 import type { Hns3Layout } from "./layout.js";
 import type { Hns3Params } from "./params.js";
 
@@ -20,12 +17,6 @@ export interface AeOps {
   resetEvent(reason: string): void;
 }
 
-interface NicQueue {
-  readonly vector: QueueVector;
-  readonly ring: TxRing;
-  readonly napi: Napi;
-}
-
 /**
  * The hns3 NIC client (hns3_enet.c): the netdev with one NAPI context, TX ring and device queue
  * vector per TQP vector, and the netdev watchdog. NIC INIT requests the queue interrupts with
@@ -35,20 +26,14 @@ interface NicQueue {
  * write); NIC UNINIT frees them (free_irq masks the entries).
  */
 export class Hns3Enet {
-  /** Every possible queue; the first `inUse` are the netdev's channels. */
-  private readonly all: NicQueue[] = [];
-  /** The channels in use (hns3_nic_alloc_vector_data: min(vCPUs, queues); ethtool -L). */
-  queues: NicQueue[] = [];
-  readonly watchdog: NetdevWatchdog;
+  /** The data path: channels (hns3_nic_alloc_vector_data: min(vCPUs, queues)), watchdog. */
+  readonly dev: Netdev;
   /** NIC INIT done: the queue interrupts are requested. */
   registered = false;
   /** IFF_UP: the administrator brought the interface up (it stays up across a reset). */
   ifUp = false;
   /** hns3_nic_net_up done: queues and vectors enabled. */
   running = false;
-  carrier = false;
-  /** When the carrier last came on (the link-up time the run reports), or null. */
-  carrierOnAt: Time | null = null;
   /** The queue entries have been unmasked since NIC INIT. */
   private vectorsUnmasked = false;
   ae: AeOps | null = null;
@@ -60,33 +45,8 @@ export class Hns3Enet {
     load: QueueLoad | null,
     private readonly cpu: Cpu,
   ) {
-    const sim = m.sim;
-    const bus = m.acct.bus;
-    const none: QueueLoad = { rxPps: 0, txPps: 0, start: 0, stop: 0 };
-    layout.tqpMax.forEach((v, q) => {
-      const l = load ?? none;
-      const vector = new QueueVector(
-        sim,
-        m.device,
-        v,
-        l,
-        p.interruptGap,
-        sim.streams.get(`nic/${q}/packets`),
-        p.napiRearmOnLoss,
-        bus,
-      );
-      const ring = new TxRing(sim, q, l, p.txStopPackets, sim.streams.get(`nic/${q}/tx`), cpu);
-      const napi = new Napi(sim, vector, ring, p.napiPollDelay, bus, cpu);
-      this.all.push({ vector, ring, napi });
-    });
-    this.queues = this.all.slice(0, layout.tqp.length);
-    this.watchdog = new NetdevWatchdog(
-      sim,
-      p.watchdogTimeo,
-      this.all.map((q) => q.ring),
-      (queue) => this.hns3_nic_net_timeout(queue),
-      cpu,
-    );
+    this.dev = new Netdev(m, layout.tqpMax, layout.tqp.length, p, load, cpu);
+    this.dev.onTxTimeout = (queue) => this.hns3_nic_net_timeout(queue);
   }
 
   /** NIC INIT (hns3_client_init / hns3_reset_notify_init_enet): request_irq with NO_AUTOEN. */
@@ -98,7 +58,7 @@ export class Hns3Enet {
   /** NIC UNINIT: free_irq of every queue vector, which masks its MSI-X entry. */
   *uninit(): Step {
     yield this.netDown();
-    if (this.registered && this.vectorsUnmasked) yield this.m.guest.mask(this.vectors());
+    if (this.registered && this.vectorsUnmasked) yield this.m.guest.mask(this.dev.vectors());
     this.registered = false;
     this.vectorsUnmasked = false;
   }
@@ -138,8 +98,8 @@ export class Hns3Enet {
       if (this.cpu.on) this.cpu.log("hns3_nic_net_up failed", { step: "reset_queue", err: r });
       return r;
     }
-    if (this.cpu.on) this.cpu.log("hns3_nic_net_up", { vectors: this.queues.length });
-    for (const q of this.queues) {
+    if (this.cpu.on) this.cpu.log("hns3_nic_net_up", { vectors: this.dev.queues.length });
+    for (const q of this.dev.queues) {
       if (!this.vectorsUnmasked) yield this.m.guest.unmask(q.vector.vector); // enable_irq
       q.napi.start(this.m.sim.now); // hns3_mask_vector_irq(tqp_vector, 1)
     }
@@ -153,9 +113,8 @@ export class Hns3Enet {
   private *netDown(): Step {
     if (!this.running) return;
     this.running = false;
-    this.setCarrier(false);
-    this.watchdog.down();
-    for (const q of this.queues) q.napi.stop();
+    this.dev.deactivate();
+    this.dev.stopQueues();
     yield this.ae!.stop();
   }
 
@@ -165,64 +124,30 @@ export class Hns3Enet {
    * the old queues are down meanwhile. 0 or an error.
    */
   *setChannels(n: number): Step<number> {
-    const count = Math.max(1, Math.min(n, this.all.length));
-    if (count === this.queues.length) return 0;
-    if (this.cpu.on) this.cpu.log("hns3_set_channels", { from: this.queues.length, to: count });
+    const count = Math.max(1, Math.min(n, this.dev.all.length));
+    if (count === this.dev.queues.length) return 0;
+    if (this.cpu.on) this.cpu.log("hns3_set_channels", { from: this.dev.queues.length, to: count });
     const wasRegistered = this.registered;
     yield this.uninit();
-    this.queues = this.all.slice(0, count);
+    this.dev.setInUse(count);
     if (!wasRegistered) return 0;
     this.init();
     return yield this.resetUp();
   }
 
-  /** The MSI-X vectors of the channels in use. */
-  vectors(): number[] {
-    return this.queues.map((q) => q.vector.vector);
-  }
-
   /** hns3_link_status_change: netif_carrier_on / netif_carrier_off. */
   linkStatusChange(up: boolean): void {
     if (up && !this.running) return;
-    this.setCarrier(up);
-  }
-
-  /** A TX queue is stopped and its watchdog run is still to come. */
-  get txTimeoutPending(): boolean {
-    return this.watchdog.pending;
-  }
-
-  /** Queues whose vector is disabled by a lost interrupt. */
-  stalledQueues(): number {
-    let n = 0;
-    for (const q of this.queues) if (q.napi.stalled) n++;
-    return n;
-  }
-
-  /** Total time queues spent stalled up to `now`. */
-  stallTime(now: Time): number {
-    let t = 0;
-    for (const q of this.queues) t += q.napi.stallTime(now);
-    return t;
+    this.dev.setCarrier(up);
   }
 
   /** The device was reset under the driver: no queue, no carrier, nothing requested. */
   forget(): void {
-    this.setCarrier(false);
-    this.watchdog.down();
+    this.dev.deactivate();
     this.running = false;
     this.ifUp = false;
     this.registered = false;
     this.vectorsUnmasked = false;
-  }
-
-  private setCarrier(on: boolean): void {
-    if (on === this.carrier) return;
-    this.carrier = on;
-    if (on) this.carrierOnAt = this.m.sim.now;
-    if (this.cpu.on) this.cpu.log(on ? "netif_carrier_on" : "netif_carrier_off", {});
-    if (on) this.watchdog.carrierOn();
-    else this.watchdog.carrierOff();
   }
 
   /** ndo_tx_timeout: hns3_get_tx_timeo_queue_info found the queue, then ops->reset_event. */
