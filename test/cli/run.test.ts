@@ -188,7 +188,7 @@ describe("bad input: a message naming the field, exit code 2, no output", () => 
     [
       "table too small",
       { ...base, params: { device: { tableSize: 16 } } },
-      /params\.device\.tableSize: 16 is smaller than the driver's 49 vectors/,
+      /params\.device\.tableSize: 16 is smaller than the hns3 driver's 49 vectors/,
     ],
     [
       "two traffic kinds",
