@@ -1,4 +1,6 @@
-import { PRESETS } from "../scenario/presets.js";
+import { driverByName } from "../guest/drivers.js";
+import { PRESETS, presetValues } from "../scenario/presets.js";
+import { ScenarioSchema } from "../scenario/schema.js";
 
 export function presetsText(): string {
   const lines: string[] = [];
@@ -7,6 +9,15 @@ export function presetsText(): string {
     for (const x of p.params) {
       const choices = x.choices ? ` (${x.choices.join("|")})` : "";
       lines.push(`    --param ${x.name}=${x.default}${choices}  ${x.description}`);
+    }
+    // The driver design the preset runs by default, and the source facts it rests on.
+    const input = p.build(presetValues(p, []));
+    if (input.driver !== undefined) {
+      const d = driverByName(ScenarioSchema.parse(input).driver.name);
+      lines.push(
+        `  driver ${d.name}: ${d.summary}; sources:`,
+        ...d.sources.map((s) => `    - ${s}`),
+      );
     }
     lines.push("");
   }

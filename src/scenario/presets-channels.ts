@@ -1,4 +1,5 @@
 import { Hns3ParamsSchema } from "../guest/hns3/params.js";
+import { Mlx5ParamsSchema } from "../guest/mlx5/params.js";
 import {
   duration,
   nicLoadOf,
@@ -32,6 +33,11 @@ export const CHANNEL_DESIGNS: Readonly<Record<string, ChannelsDesign>> = {
     }),
     tableSize: (_from, to) => Math.max(64, Math.max(17, to + 1) + 32),
     txStopPackets: Hns3ParamsSchema.parse({}).txStopPackets,
+  },
+  mlx5: {
+    driver: (from, to) => ({ name: "mlx5", compVectors: Math.max(16, to), channels: from }),
+    tableSize: (_from, to) => Math.max(64, Math.max(16, to) + 1),
+    txStopPackets: Mlx5ParamsSchema.parse({}).txStopPackets,
   },
 };
 

@@ -117,7 +117,7 @@ describe("HNS3 guest: from a lost interrupt to an outcome", () => {
       return {
         ...base,
         duration: "30s",
-        driver: { ...base.driver, mailboxResponse: "3ms" },
+        driver: { ...base.driver, mailboxResponse: "3ms" } as ScenarioInput["driver"],
         timeline,
       };
     };
