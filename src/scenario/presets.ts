@@ -3,6 +3,7 @@ import { InputError } from "./errors.js";
 import type { Preset, PresetParam, PresetValues } from "./preset-kit.js";
 import { CHANNELS_GROW } from "./presets-channels.js";
 import { HNS3_PRESETS } from "./presets-hns3.js";
+import { ICE_PRESETS } from "./presets-ice.js";
 import type { ScenarioInput } from "./schema.js";
 
 export type { Preset, PresetParam, PresetValues } from "./preset-kit.js";
@@ -70,7 +71,12 @@ const SINGLE_VECTOR_WINDOW: Preset = {
   },
 };
 
-export const PRESETS: readonly Preset[] = [...HNS3_PRESETS, CHANNELS_GROW, SINGLE_VECTOR_WINDOW];
+export const PRESETS: readonly Preset[] = [
+  ...HNS3_PRESETS,
+  ...ICE_PRESETS,
+  CHANNELS_GROW,
+  SINGLE_VECTOR_WINDOW,
+];
 
 export function presetByName(name: string): Preset {
   const p = PRESETS.find((x) => x.name === name);
