@@ -1,4 +1,4 @@
-import { driverByName } from "../guest/drivers.js";
+import { DRIVERS, driverByName } from "../guest/drivers.js";
 import { PRESETS, presetValues } from "../scenario/presets.js";
 import { ScenarioSchema } from "../scenario/schema.js";
 
@@ -10,15 +10,19 @@ export function presetsText(): string {
       const choices = x.choices ? ` (${x.choices.join("|")})` : "";
       lines.push(`    --param ${x.name}=${x.default}${choices}  ${x.description}`);
     }
-    // The driver design the preset runs by default, and the source facts it rests on.
+    // The driver design the preset runs by default (its source facts are listed below).
     const input = p.build(presetValues(p, []));
     if (input.driver !== undefined) {
       const d = driverByName(ScenarioSchema.parse(input).driver.name);
-      lines.push(
-        `  driver ${d.name}: ${d.summary}; sources:`,
-        ...d.sources.map((s) => `    - ${s}`),
-      );
+      lines.push(`  driver: ${d.name} (${d.summary})`);
     }
+    lines.push("");
+  }
+  // Each driver design with the source facts it follows (driver.name in a scenario).
+  lines.push("Driver designs (driver.name):", "");
+  for (const d of DRIVERS) {
+    lines.push(`${d.name}`, `  ${d.summary}`);
+    for (const s of d.sources) lines.push(`    - ${s}`);
     lines.push("");
   }
   return `${lines.join("\n")}`;

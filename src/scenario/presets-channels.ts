@@ -1,4 +1,5 @@
 import { Hns3ParamsSchema } from "../guest/hns3/params.js";
+import { IceParamsSchema } from "../guest/ice/params.js";
 import { Mlx5ParamsSchema } from "../guest/mlx5/params.js";
 import {
   duration,
@@ -12,6 +13,7 @@ import {
   trafficBefore,
   txPps,
 } from "./preset-kit.js";
+import { iceTableSize } from "./presets-ice.js";
 import type { ScenarioInput } from "./schema.js";
 
 /** A design's driver parameters with `from` channels in use, for up to `to`. */
@@ -38,6 +40,12 @@ export const CHANNEL_DESIGNS: Readonly<Record<string, ChannelsDesign>> = {
     driver: (from, to) => ({ name: "mlx5", compVectors: Math.max(16, to), channels: from }),
     tableSize: (_from, to) => Math.max(64, Math.max(16, to) + 1),
     txStopPackets: Mlx5ParamsSchema.parse({}).txStopPackets,
+  },
+  // ice_set_channels: at most num_online_cpus() channels (ice_get_max_txq), so cpus >= to
+  ice: {
+    driver: (from, to) => ({ name: "ice", cpus: Math.max(16, to), lanQueues: from }),
+    tableSize: (from, to) => iceTableSize({ name: "ice", cpus: Math.max(16, to), lanQueues: from }),
+    txStopPackets: IceParamsSchema.parse({ name: "ice" }).txStopPackets,
   },
 };
 

@@ -3,6 +3,7 @@ import { InputError } from "./errors.js";
 import type { Preset, PresetParam, PresetValues } from "./preset-kit.js";
 import { CHANNELS_GROW } from "./presets-channels.js";
 import { HNS3_PRESETS } from "./presets-hns3.js";
+import { ICE_PRESETS } from "./presets-ice.js";
 import { MLX5_PRESETS } from "./presets-mlx5.js";
 import type { ScenarioInput } from "./schema.js";
 
@@ -74,6 +75,7 @@ const SINGLE_VECTOR_WINDOW: Preset = {
 export const PRESETS: readonly Preset[] = [
   ...HNS3_PRESETS,
   ...MLX5_PRESETS,
+  ...ICE_PRESETS,
   CHANNELS_GROW,
   SINGLE_VECTOR_WINDOW,
 ];

@@ -115,9 +115,13 @@ describe("msix-sim run", () => {
       "hns3-guest-flr",
       "hns3-thread-test",
       "single-vector-window",
+      "ice-irdma-load",
     ]) {
       expect(p.stdout).toContain(name);
     }
+    // each driver design with the source functions it follows
+    expect(p.stdout).toContain("Driver designs");
+    expect(p.stdout).toContain("ice_req_irq_msix_misc");
     expect(p.stdout).toContain("--param tx_pps=1000");
     const s = cli(["schema"]);
     expect(s.status).toBe(0);
