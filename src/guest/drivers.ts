@@ -1,16 +1,18 @@
 import { z } from "zod";
+import { BnxtDriverSchema, bnxtDescription } from "./bnxt/description.js";
 import type { DriverDescription } from "./driver.js";
 import { Hns3DriverSchema, hns3Description } from "./hns3/description.js";
 
 /** Every driver design a scenario can name in `driver.name`. */
 export const DRIVERS: readonly DriverDescription[] = [
   hns3Description as unknown as DriverDescription,
+  bnxtDescription as unknown as DriverDescription,
 ];
 
 export const DRIVER_NAMES = DRIVERS.map((d) => d.name);
 
 /** `driver` in a scenario: one design's parameters, chosen by `name` (default hns3). */
-export const DriverSchema = z.discriminatedUnion("name", [Hns3DriverSchema], {
+export const DriverSchema = z.discriminatedUnion("name", [Hns3DriverSchema, BnxtDriverSchema], {
   error: () => `must name a known driver: ${DRIVER_NAMES.join(", ")}`,
 });
 export type DriverParams = z.output<typeof DriverSchema>;

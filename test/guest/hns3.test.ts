@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { runRow } from "../../src/analysis/run-row.js";
+import type { Hns3ParamsInput } from "../../src/guest/hns3/params.js";
 import type { ScenarioInput } from "../../src/scenario/schema.js";
 import { type GuestRun, ms, records, runGuest } from "./helpers.js";
 
@@ -117,7 +118,7 @@ describe("HNS3 guest: from a lost interrupt to an outcome", () => {
       return {
         ...base,
         duration: "30s",
-        driver: { ...base.driver, mailboxResponse: "3ms" },
+        driver: { ...(base.driver as Hns3ParamsInput), mailboxResponse: "3ms" },
         timeline,
       };
     };
