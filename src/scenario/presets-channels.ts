@@ -1,3 +1,4 @@
+import { BnxtParamsSchema } from "../guest/bnxt/params.js";
 import { Hns3ParamsSchema } from "../guest/hns3/params.js";
 import {
   duration,
@@ -32,6 +33,20 @@ export const CHANNEL_DESIGNS: Readonly<Record<string, ChannelsDesign>> = {
     }),
     tableSize: (_from, to) => Math.max(64, Math.max(17, to + 1) + 32),
     txStopPackets: Hns3ParamsSchema.parse({}).txStopPackets,
+  },
+  // bnxt: RoCE vectors 0..R-1 stay below the L2 rings; a ring-count change frees and
+  // re-allocates every vector unless the guest allocates MSI-X dynamically (bnxt_reserve_rings).
+  bnxt: {
+    driver: (from, to) => ({
+      name: "bnxt",
+      l2Rings: from,
+      l2RingsMax: Math.max(from, to),
+      rdmaCqRate: 100,
+      rdmaCmdRate: 1,
+    }),
+    tableSize: (from, to) =>
+      Math.max(64, BnxtParamsSchema.parse({ name: "bnxt" }).roceVectors + Math.max(from, to)),
+    txStopPackets: BnxtParamsSchema.parse({ name: "bnxt" }).txStopPackets,
   },
 };
 

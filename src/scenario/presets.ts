@@ -1,6 +1,7 @@
 import { type DurationInput, parseDuration } from "../engine/index.js";
 import { InputError } from "./errors.js";
 import type { Preset, PresetParam, PresetValues } from "./preset-kit.js";
+import { BNXT_PRESETS } from "./presets-bnxt.js";
 import { CHANNELS_GROW } from "./presets-channels.js";
 import { HNS3_PRESETS } from "./presets-hns3.js";
 import type { ScenarioInput } from "./schema.js";
@@ -70,7 +71,12 @@ const SINGLE_VECTOR_WINDOW: Preset = {
   },
 };
 
-export const PRESETS: readonly Preset[] = [...HNS3_PRESETS, CHANNELS_GROW, SINGLE_VECTOR_WINDOW];
+export const PRESETS: readonly Preset[] = [
+  ...HNS3_PRESETS,
+  ...BNXT_PRESETS,
+  CHANNELS_GROW,
+  SINGLE_VECTOR_WINDOW,
+];
 
 export function presetByName(name: string): Preset {
   const p = PRESETS.find((x) => x.name === name);
