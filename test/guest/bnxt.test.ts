@@ -202,6 +202,31 @@ describe("bnxt: dyn never opens a drop window on an active vector", () => {
   }
 });
 
+describe("bnxt: dyn, vectors the guest freed and requests again", () => {
+  it("the only windows are on the vector being unmasked, for QEMU's SET_IRQS swap (release, then use); none on another vector", () => {
+    // ethtool -L with a guest that allocates dynamically: the L2 vectors are freed (masked) and
+    // requested again at the same indices; QEMU moves each from its own eventfd back to KVM.
+    const r = runGuest(
+      {
+        preset: "channels-grow",
+        params: ["driver=bnxt", "rdma=true", "duration=6s"],
+        sets: ["driver.guestAllocDyn=true", "driver.rdmaCqRate=2000"],
+      },
+      "dyn",
+    );
+    expect(r.windows.length).toBeGreaterThan(0);
+    const uses = records(r, "qemu", "vfio_msix_vector_do_use");
+    for (const w of r.windows) {
+      const use = uses.find(
+        (u) => Number(u.fields.nr) === w.vector && u.time <= w.start && w.start - u.time < 100_000,
+      );
+      expect(use, `window on ${w.vector} at ${w.start}`).toBeDefined();
+      expect(w.end - w.start).toBeLessThan(10_000);
+    }
+    expect(row(r).irq_dropped).toBe(0);
+  });
+});
+
 describe("bnxt: recovery paths", () => {
   it("a firmware reset frees MSI-X and opens L2 before RoCE: C new cycles under noresize, none for RoCE", () => {
     const scenario: ScenarioInput = {
