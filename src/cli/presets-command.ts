@@ -18,10 +18,10 @@ export function presetsText(): string {
     }
     lines.push("");
   }
-  // Each driver design with the source facts it follows (driver.name in a scenario).
+  // The driver designs a scenario can name (driver.name) and the source facts each follows.
   lines.push("Driver designs (driver.name):", "");
   for (const d of DRIVERS) {
-    lines.push(`${d.name}`, `  ${d.summary}`);
+    lines.push(`${d.name}`, `  ${d.summary}`, `  actions: ${d.actions.join(", ")}`);
     for (const s of d.sources) lines.push(`    - ${s}`);
     lines.push("");
   }

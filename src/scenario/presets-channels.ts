@@ -1,3 +1,4 @@
+import { BnxtParamsSchema } from "../guest/bnxt/params.js";
 import { Hns3ParamsSchema } from "../guest/hns3/params.js";
 import { IceParamsSchema } from "../guest/ice/params.js";
 import { Mlx5ParamsSchema } from "../guest/mlx5/params.js";
@@ -46,6 +47,20 @@ export const CHANNEL_DESIGNS: Readonly<Record<string, ChannelsDesign>> = {
     driver: (from, to) => ({ name: "ice", cpus: Math.max(16, to), lanQueues: from }),
     tableSize: (from, to) => iceTableSize({ name: "ice", cpus: Math.max(16, to), lanQueues: from }),
     txStopPackets: IceParamsSchema.parse({ name: "ice" }).txStopPackets,
+  },
+  // bnxt: RoCE vectors 0..R-1 stay below the L2 rings; a ring-count change frees and
+  // re-allocates every vector unless the guest allocates MSI-X dynamically (bnxt_reserve_rings).
+  bnxt: {
+    driver: (from, to) => ({
+      name: "bnxt",
+      l2Rings: from,
+      l2RingsMax: Math.max(from, to),
+      rdmaCqRate: 100,
+      rdmaCmdRate: 1,
+    }),
+    tableSize: (from, to) =>
+      Math.max(64, BnxtParamsSchema.parse({ name: "bnxt" }).roceVectors + Math.max(from, to)),
+    txStopPackets: BnxtParamsSchema.parse({ name: "bnxt" }).txStopPackets,
   },
 };
 

@@ -1,6 +1,7 @@
 import { type DurationInput, parseDuration } from "../engine/index.js";
 import { InputError } from "./errors.js";
 import type { Preset, PresetParam, PresetValues } from "./preset-kit.js";
+import { BNXT_PRESETS } from "./presets-bnxt.js";
 import { CHANNELS_GROW } from "./presets-channels.js";
 import { HNS3_PRESETS } from "./presets-hns3.js";
 import { ICE_PRESETS } from "./presets-ice.js";
@@ -76,6 +77,7 @@ export const PRESETS: readonly Preset[] = [
   ...HNS3_PRESETS,
   ...MLX5_PRESETS,
   ...ICE_PRESETS,
+  ...BNXT_PRESETS,
   CHANNELS_GROW,
   SINGLE_VECTOR_WINDOW,
 ];
