@@ -4,6 +4,8 @@ import type { QueueLoad } from "../../model/device/queue-vector.js";
 import type { Machine } from "../../model/machine.js";
 import type { Gates } from "../../model/traffic/traffic.js";
 import type { GuestDriver } from "../driver.js";
+import { checkTable, locked, setupState } from "../driver-kit.js";
+
 import { classifyOutcome, type DriverOutcome } from "../outcome.js";
 import { BnxtEn } from "./bnxt-en.js";
 import { BnxtRe } from "./bnxt-re.js";
@@ -32,11 +34,7 @@ export class BnxtDriver implements GuestDriver {
     load: QueueLoad | null,
   ) {
     this.layout = bnxtLayout(p);
-    if (this.layout.numMsi > m.params.device.tableSize) {
-      throw new Error(
-        `driver: the layout needs ${this.layout.numMsi} vectors but params.device.tableSize is ${m.params.device.tableSize}`,
-      );
-    }
+    checkTable(m, this.layout.numMsi);
     const sim = m.sim;
     const t = bnxtTiming(p);
     const rng = sim.streams.get("guest/bnxt");
@@ -59,38 +57,38 @@ export class BnxtDriver implements GuestDriver {
 
   /** modprobe bnxt_en: bnxt_init_one; a loaded bnxt_re binds to the auxiliary device. */
   *load(): Step {
-    yield this.locked(this.doLoad());
+    yield locked(this.lock, this.doLoad());
   }
 
   /** rmmod bnxt_en: the auxiliary device goes (bnxt_re removed), then bnxt_remove_one. */
   *unload(): Step {
-    yield this.locked(this.doUnload());
+    yield locked(this.lock, this.doUnload());
   }
 
   /** ifup: bnxt_open. */
   *up(): Step {
-    yield this.locked(this.en.ndoOpen());
+    yield locked(this.lock, this.en.ndoOpen());
   }
 
   /** ifdown: bnxt_close. */
   *down(): Step {
-    yield this.locked(this.en.ndoStop());
+    yield locked(this.lock, this.en.ndoStop());
   }
 
   /** modprobe bnxt_re: bnxt_re_probe on bnxt_en's auxiliary device, if bnxt_en is probed. */
   *rdmaLoad(): Step {
-    yield this.locked(this.doRdmaLoad());
+    yield locked(this.lock, this.doRdmaLoad());
   }
 
   /** rmmod bnxt_re: bnxt_re_remove. */
   *rdmaUnload(): Step {
     this.reModule = false;
-    yield this.locked(this.re.remove());
+    yield locked(this.lock, this.re.remove());
   }
 
   /** ethtool -L combined <count>: bnxt_set_channels. */
   *channels(count: number): Step {
-    yield this.locked(this.en.setChannels(count));
+    yield locked(this.lock, this.en.setChannels(count));
   }
 
   /** ethtool --reset / devlink reload: the firmware resets and notifies (RESET_NOTIFY). */
@@ -106,7 +104,7 @@ export class BnxtDriver implements GuestDriver {
 
   /** QEMU resets the device under the guest (vfio_pci_reset): the drivers' state is gone. */
   *qemuReset(): Step {
-    yield this.locked(this.doQemuReset());
+    yield locked(this.lock, this.doQemuReset());
   }
 
   /** The PHY's link comes up now. */
@@ -126,11 +124,9 @@ export class BnxtDriver implements GuestDriver {
   outcome(timelineBusy: boolean): DriverOutcome {
     const { m, en, re } = this;
     const now = m.sim.now;
-    const setupFailures = [...m.qemu.failedVectors].filter((v) => m.guest.isUnmasked(v)).length;
     const carrier = en.dev.carrier;
     return classifyOutcome({
-      setupFailed:
-        setupFailures > 0 ? `${setupFailures} vector(s) could not be set up at the host` : null,
+      ...setupState(m, null),
       dead: null, // bnxt has no permanent-failure state in this model
       pending: timelineBusy ? "timeline action" : this.pendingRecovery(),
       shouldBeUp: en.loaded && en.ifUp,
@@ -147,7 +143,6 @@ export class BnxtDriver implements GuestDriver {
       mailboxTimeouts: re.creq.timeouts,
       queueStallNs: en.dev.stallTime(now) + re.stallTime(now),
       miscStuck: en.asyncEvents.stuck || re.creq.stuck,
-      setupFailures,
     });
   }
 
@@ -190,14 +185,5 @@ export class BnxtDriver implements GuestDriver {
     this.re.forget();
     yield this.m.qemu.vfio_pci_reset();
     this.m.guest.forget();
-  }
-
-  private *locked(body: Step<unknown>): Step {
-    yield this.lock.acquire();
-    try {
-      yield body;
-    } finally {
-      this.lock.release();
-    }
   }
 }

@@ -1,17 +1,6 @@
 import { z } from "zod";
-import {
-  type Distribution,
-  DistributionSchema,
-  DurationSchema,
-  parseDistribution,
-} from "../../engine/index.js";
-
-const dist = (spec: z.input<typeof DistributionSchema>, about: string) =>
-  DistributionSchema.prefault(spec).describe(about);
-const duration = (spec: string, about: string) => DurationSchema.prefault(spec).describe(about);
-const count = (dflt: number, max: number, about: string) =>
-  z.number().int().min(0).max(max).default(dflt).describe(about);
-const rate = (about: string) => z.number().min(0).max(1e6).default(0).describe(about);
+import type { Distribution } from "../../engine/index.js";
+import { count, dist, distributions, duration, rate } from "../param-kit.js";
 
 /**
  * The guest's Broadcom NetXtreme-C/E stack: bnxt_en (the NIC) and bnxt_re (the RoCE auxiliary
@@ -143,25 +132,17 @@ export type BnxtParamsInput = z.input<typeof BnxtParamsSchema>;
 export type BnxtParams = z.output<typeof BnxtParamsSchema>;
 
 /** The driver's latency distributions, built (and checked) once. */
-export interface BnxtTiming {
-  readonly linkUpDelay: Distribution;
-  readonly initNicTime: Distribution;
-  readonly closeNicTime: Distribution;
-  readonly reserveRingsTime: Distribution;
-  readonly reInitDelay: Distribution;
-  readonly rcfwResponse: Distribution;
-  readonly fwResetWait: Distribution;
-}
+const BNXT_TIMING = [
+  "linkUpDelay",
+  "initNicTime",
+  "closeNicTime",
+  "reserveRingsTime",
+  "reInitDelay",
+  "rcfwResponse",
+  "fwResetWait",
+] as const;
+export type BnxtTiming = Readonly<Record<(typeof BNXT_TIMING)[number], Distribution>>;
 
 export function bnxtTiming(p: BnxtParams): BnxtTiming {
-  const d = (k: keyof BnxtTiming) => parseDistribution(p[k], `driver.${k}`);
-  return {
-    linkUpDelay: d("linkUpDelay"),
-    initNicTime: d("initNicTime"),
-    closeNicTime: d("closeNicTime"),
-    reserveRingsTime: d("reserveRingsTime"),
-    reInitDelay: d("reInitDelay"),
-    rcfwResponse: d("rcfwResponse"),
-    fwResetWait: d("fwResetWait"),
-  };
+  return distributions(p, BNXT_TIMING);
 }

@@ -1,9 +1,11 @@
-import { defineKind, Lock, Priority, S } from "../../engine/index.js";
+import { defineKind, Lock } from "../../engine/index.js";
 import { Cpu, type Step } from "../../model/cpu.js";
 import type { QueueLoad } from "../../model/device/queue-vector.js";
 import type { Machine } from "../../model/machine.js";
 import type { Gates } from "../../model/traffic/traffic.js";
 import type { GuestDriver } from "../driver.js";
+import { checkTable, locked, poissonEvents, setupState } from "../driver-kit.js";
+
 import { CauseBit } from "../event-cause.js";
 import { classifyOutcome, type DriverOutcome } from "../outcome.js";
 import type { AeDev } from "./ae-dev.js";
@@ -41,11 +43,7 @@ export class Hns3Driver implements GuestDriver {
     miscRate = 0,
   ) {
     this.layout = hns3Layout(p);
-    if (this.layout.numMsi > m.params.device.tableSize) {
-      throw new Error(
-        `driver: the layout needs ${this.layout.numMsi} vectors but params.device.tableSize is ${m.params.device.tableSize}`,
-      );
-    }
+    checkTable(m, this.layout.numMsi);
     const sim = m.sim;
     const t = hns3Timing(p);
     const rng = sim.streams.get("guest/hns3");
@@ -66,43 +64,46 @@ export class Hns3Driver implements GuestDriver {
     };
     this.ae = p.function === "vf" ? new Hclgevf(ctx) : new Hclge(ctx);
     this.nic.ae = this.ae;
-    if (miscRate > 0) this.startMiscEvents(miscRate);
+    if (miscRate > 0)
+      poissonEvents(sim, "guest/misc-events", miscRate, MISC_EVENT, () => {
+        if (this.ae.loaded) this.ae.cause.set(CauseBit.OTHER);
+      });
   }
 
   // --- the scenario's actions ---
 
   /** Driver probe: the ae_dev (MSI-X, misc vector, ...), then the NIC client's NIC INIT. */
   *load(): Step {
-    yield this.locked(this.doLoad());
+    yield locked(this.lock, this.doLoad());
   }
 
   /** ifup: hns3_nic_net_open. */
   *up(): Step {
-    yield this.locked(this.nic.open());
+    yield locked(this.lock, this.nic.open());
   }
 
   /** ifdown: hns3_nic_net_stop. */
   *down(): Step {
-    yield this.locked(this.nic.close());
+    yield locked(this.lock, this.nic.close());
   }
 
   /** modprobe hns_roce_hw_v2: the RoCE client registers and initialises. */
   *rdmaLoad(): Step {
-    yield this.locked(this.doRoceLoad());
+    yield locked(this.lock, this.doRoceLoad());
   }
 
   *rdmaUnload(): Step {
-    yield this.locked(this.doRoceUnload());
+    yield locked(this.lock, this.doRoceUnload());
   }
 
   /** ethtool -L combined <count>: hns3_set_channels. */
   *channels(count: number): Step {
-    yield this.locked(this.nic.setChannels(count));
+    yield locked(this.lock, this.nic.setChannels(count));
   }
 
   /** rmmod: RoCE, the NIC client, then the ae_dev (misc vector freed, MSI-X disabled). */
   *unload(): Step {
-    yield this.locked(this.doUnload());
+    yield locked(this.lock, this.doUnload());
   }
 
   /** A reset asked for from outside (ethtool --reset): through the driver's reset_event. */
@@ -112,12 +113,12 @@ export class Hns3Driver implements GuestDriver {
 
   /** A guest-initiated FLR: reset_prepare, the FLR through the host, reset_done. */
   *flr(): Step {
-    yield this.locked(this.doFlr());
+    yield locked(this.lock, this.doFlr());
   }
 
   /** QEMU resets the device under the guest (vfio_pci_reset): the driver's state is gone. */
   *qemuReset(): Step {
-    yield this.locked(this.doQemuReset());
+    yield locked(this.lock, this.doQemuReset());
   }
 
   /** The firmware reports link up now (a PF's wire). */
@@ -129,13 +130,10 @@ export class Hns3Driver implements GuestDriver {
   outcome(timelineBusy: boolean): DriverOutcome {
     const m = this.m;
     const now = m.sim.now;
-    const setupFailures = [...m.qemu.failedVectors].filter((v) => m.guest.isUnmasked(v)).length;
     const hanging = this.ae instanceof Hclge && this.ae.hangingGlobalReset;
     const pending = timelineBusy ? "timeline action" : this.ae.pendingRecovery(now);
     return classifyOutcome({
-      setupFailed:
-        this.probeFailed ??
-        (setupFailures > 0 ? `${setupFailures} vector(s) could not be set up at the host` : null),
+      ...setupState(m, this.probeFailed),
       dead:
         this.ae.deadReason ??
         (hanging ? "GLOBAL reset never handled: its interrupt was lost" : null),
@@ -155,7 +153,6 @@ export class Hns3Driver implements GuestDriver {
         this.roce.mailbox.timeouts + (this.ae instanceof Hclgevf ? this.ae.pf.timeouts : 0),
       queueStallNs: this.nic.dev.stallTime(now),
       miscStuck: this.ae.cause.stuck,
-      setupFailures,
     });
   }
 
@@ -207,27 +204,6 @@ export class Hns3Driver implements GuestDriver {
     this.ae.forget();
     yield this.m.qemu.vfio_pci_reset();
     this.m.guest.forget();
-  }
-
-  private *locked(body: Step<unknown>): Step {
-    yield this.lock.acquire();
-    try {
-      yield body;
-    } finally {
-      this.lock.release();
-    }
-  }
-
-  /** Other misc causes (hardware error reports, PTP) as a Poisson stream, while probed. */
-  private startMiscEvents(rate: number): void {
-    const sim = this.m.sim;
-    const rng = sim.streams.get("guest/misc-events");
-    const mean = S / rate;
-    const next = (): void => {
-      if (this.ae.loaded) this.ae.cause.set(CauseBit.OTHER);
-      sim.schedule(Math.floor(rng.exponential(mean) + 0.5), next, Priority.NORMAL, MISC_EVENT);
-    };
-    sim.schedule(Math.floor(rng.exponential(mean) + 0.5), next, Priority.NORMAL, MISC_EVENT);
   }
 
   /** Generic traffic gated on the driver ("loaded", "nic", "roce") follows it at each action. */

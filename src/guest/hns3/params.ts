@@ -1,16 +1,6 @@
 import { z } from "zod";
-import {
-  type Distribution,
-  DistributionSchema,
-  DurationSchema,
-  parseDistribution,
-} from "../../engine/index.js";
-
-const dist = (spec: z.input<typeof DistributionSchema>, about: string) =>
-  DistributionSchema.prefault(spec).describe(about);
-const duration = (spec: string, about: string) => DurationSchema.prefault(spec).describe(about);
-const count = (dflt: number, max: number, about: string) =>
-  z.number().int().min(0).max(max).default(dflt).describe(about);
+import type { Distribution } from "../../engine/index.js";
+import { count, dist, distributions, duration } from "../param-kit.js";
 
 /**
  * The guest's HNS3 (hns3 + hclge/hclgevf) and hns_roce driver. Values marked [src] were read in
@@ -154,21 +144,15 @@ export type Hns3ParamsInput = z.input<typeof Hns3ParamsSchema>;
 export type Hns3Params = z.output<typeof Hns3ParamsSchema>;
 
 /** The driver's latency distributions, built (and checked) once. */
-export interface Hns3Timing {
-  readonly linkUpDelay: Distribution;
-  readonly mailboxResponse: Distribution;
-  readonly vfMailboxTimeout: Distribution;
-  readonly roceInitDelay: Distribution;
-  readonly resetWait: Distribution;
-}
+const HNS3_TIMING = [
+  "linkUpDelay",
+  "mailboxResponse",
+  "vfMailboxTimeout",
+  "roceInitDelay",
+  "resetWait",
+] as const;
+export type Hns3Timing = Readonly<Record<(typeof HNS3_TIMING)[number], Distribution>>;
 
 export function hns3Timing(p: Hns3Params): Hns3Timing {
-  const d = (k: keyof Hns3Timing) => parseDistribution(p[k], `driver.${k}`);
-  return {
-    linkUpDelay: d("linkUpDelay"),
-    mailboxResponse: d("mailboxResponse"),
-    vfMailboxTimeout: d("vfMailboxTimeout"),
-    roceInitDelay: d("roceInitDelay"),
-    resetWait: d("resetWait"),
-  };
+  return distributions(p, HNS3_TIMING);
 }

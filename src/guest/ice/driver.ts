@@ -1,9 +1,11 @@
-import { defineKind, Lock, Priority, S } from "../../engine/index.js";
+import { defineKind, Lock } from "../../engine/index.js";
 import { Cpu, type Step } from "../../model/cpu.js";
 import type { QueueLoad } from "../../model/device/queue-vector.js";
 import type { Machine } from "../../model/machine.js";
 import type { Gates } from "../../model/traffic/traffic.js";
 import type { GuestDriver } from "../driver.js";
+import { checkTable, locked, poissonEvents, setupState } from "../driver-kit.js";
+
 import { CauseBit } from "../event-cause.js";
 import { classifyOutcome, type DriverOutcome } from "../outcome.js";
 import { IcePf } from "./ice-pf.js";
@@ -29,54 +31,53 @@ export class IceDriver implements GuestDriver {
     load: QueueLoad | null,
   ) {
     this.layout = iceLayout(p);
-    if (this.layout.numMsi > m.params.device.tableSize) {
-      throw new Error(
-        `driver: the layout needs ${this.layout.numMsi} vectors but params.device.tableSize is ${m.params.device.tableSize}`,
-      );
-    }
+    checkTable(m, this.layout.numMsi);
     const sim = m.sim;
     const rng = sim.streams.get("guest/ice");
     this.cpu = new Cpu(sim, "ice", rng);
     this.lock = new Lock(sim, "rtnl");
     this.pf = new IcePf(m, this.layout, p, iceTiming(p), load, this.lock, rng, this.cpu);
-    if (p.oicrEventRate > 0) this.startOicrEvents(p.oicrEventRate);
+    if (p.oicrEventRate > 0)
+      poissonEvents(sim, "guest/ice/oicr-events", p.oicrEventRate, OICR_EVENT, () => {
+        if (this.pf.loaded) this.pf.oicr.set(CauseBit.OTHER);
+      });
   }
 
   // --- the scenario's actions ---
 
   /** ice_probe (with irdma binding inside it when rdmaAtProbe). */
   *load(): Step {
-    yield this.locked(this.doLoad());
+    yield locked(this.lock, this.doLoad());
   }
 
   /** ice_remove. */
   *unload(): Step {
-    yield this.locked(this.pf.remove());
+    yield locked(this.lock, this.pf.remove());
   }
 
   /** ndo_open: ice_open (-EBUSY while a reset is in progress). */
   *up(): Step {
-    yield this.locked(this.doUp());
+    yield locked(this.lock, this.doUp());
   }
 
   /** ndo_stop: ice_stop. */
   *down(): Step {
-    yield this.locked(this.pf.lan.close());
+    yield locked(this.lock, this.pf.lan.close());
   }
 
   /** modprobe irdma: it binds to the auxiliary device ice plugged at probe. */
   *rdmaLoad(): Step {
-    yield this.locked(this.doRdmaLoad());
+    yield locked(this.lock, this.doRdmaLoad());
   }
 
   /** rmmod irdma: icrdma_remove. */
   *rdmaUnload(): Step {
-    yield this.locked(this.doRdmaUnload());
+    yield locked(this.lock, this.doRdmaUnload());
   }
 
   /** ethtool -L combined <count>: ice_set_channels. */
   *channels(count: number): Step {
-    yield this.locked(this.ice_set_channels(count));
+    yield locked(this.lock, this.ice_set_channels(count));
   }
 
   /** ethtool --reset (ice_ethtool_reset): ice_schedule_reset(PFR). */
@@ -86,12 +87,12 @@ export class IceDriver implements GuestDriver {
 
   /** A guest-initiated FLR: the PCI core's reset_prepare, the FLR through the host, reset_done. */
   *flr(): Step {
-    yield this.locked(this.doFlr());
+    yield locked(this.lock, this.doFlr());
   }
 
   /** QEMU resets the device under the guest (vfio_pci_reset): the driver's state is gone. */
   *qemuReset(): Step {
-    yield this.locked(this.doQemuReset());
+    yield locked(this.lock, this.doQemuReset());
   }
 
   /** The firmware's link comes up now. */
@@ -113,12 +114,9 @@ export class IceDriver implements GuestDriver {
     const m = this.m;
     const pf = this.pf;
     const now = m.sim.now;
-    const setupFailures = [...m.qemu.failedVectors].filter((v) => m.guest.isUnmasked(v)).length;
     const lan = pf.lan;
     return classifyOutcome({
-      setupFailed:
-        pf.probeFailed ??
-        (setupFailures > 0 ? `${setupFailures} vector(s) could not be set up at the host` : null),
+      ...setupState(m, pf.probeFailed),
       dead:
         pf.deadReason ??
         (pf.hangingGlobalReset ? "CORER/GLOBR never rebuilt: its OICR interrupt was lost" : null),
@@ -137,7 +135,6 @@ export class IceDriver implements GuestDriver {
       mailboxTimeouts: pf.irdma.cqp.timeouts,
       queueStallNs: lan.dev.stallTime(now),
       miscStuck: pf.oicr.stuck,
-      setupFailures,
     });
   }
 
@@ -215,26 +212,5 @@ export class IceDriver implements GuestDriver {
     this.pf.forget();
     yield this.m.qemu.vfio_pci_reset();
     this.m.guest.forget();
-  }
-
-  private *locked(body: Step<unknown>): Step {
-    yield this.lock.acquire();
-    try {
-      yield body;
-    } finally {
-      this.lock.release();
-    }
-  }
-
-  /** Other OICR causes (PTP Tx timestamps, MDD, VF mailbox) as a Poisson stream, while probed. */
-  private startOicrEvents(rate: number): void {
-    const sim = this.m.sim;
-    const rng = sim.streams.get("guest/ice/oicr-events");
-    const mean = S / rate;
-    const next = (): void => {
-      if (this.pf.loaded) this.pf.oicr.set(CauseBit.OTHER);
-      sim.schedule(Math.floor(rng.exponential(mean) + 0.5), next, Priority.NORMAL, OICR_EVENT);
-    };
-    sim.schedule(Math.floor(rng.exponential(mean) + 0.5), next, Priority.NORMAL, OICR_EVENT);
   }
 }

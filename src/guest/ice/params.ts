@@ -1,16 +1,6 @@
 import { z } from "zod";
-import {
-  type Distribution,
-  DistributionSchema,
-  DurationSchema,
-  parseDistribution,
-} from "../../engine/index.js";
-
-const dist = (spec: z.input<typeof DistributionSchema>, about: string) =>
-  DistributionSchema.prefault(spec).describe(about);
-const duration = (spec: string, about: string) => DurationSchema.prefault(spec).describe(about);
-const count = (dflt: number, min: number, max: number, about: string) =>
-  z.number().int().min(min).max(max).default(dflt).describe(about);
+import type { Distribution } from "../../engine/index.js";
+import { count, dist, distributions, duration } from "../param-kit.js";
 
 /**
  * The guest's Intel E810 stack: ice (PF) with the irdma auxiliary driver, as in mainline
@@ -22,9 +12,9 @@ export const IceParamsSchema = z
     name: z.literal("ice").describe("the driver design"),
     cpus: count(
       16,
-      1,
       256,
       "num_online_cpus() in the guest: the default LAN queue count (ice_get_txq_count), the ethtool -L maximum (ice_get_max_txq), irdma's vector count (icrdma_init_interrupts) and ice's MSI-X budget (ice_get_default_msix_amount) [assumed: the VM's vCPUs; 1-256]",
+      1,
     ),
     lanQueues: z
       .number()
@@ -102,9 +92,9 @@ export const IceParamsSchema = z
     ),
     txStopPackets: count(
       32,
-      1,
       65_536,
       "packets sent without completions before the TX queue stops: BQL (netdev_tx_sent_queue) stops it long before the ring (ICE_DFLT_NUM_TX_DESC, 256+) fills [assumed; 4-1023]",
+      1,
     ),
     watchdogTimeo: duration(
       "5s",
@@ -132,9 +122,9 @@ export const IceParamsSchema = z
     ),
     cqpTimeoutThreshold: count(
       500,
-      1,
       100_000,
       "CQP_TIMEOUT_THRESHOLD: expired waits without progress before a control command fails with -ETIMEDOUT and irdma requests a reset [src]",
+      1,
     ),
     irdmaInitDelay: dist(
       "5ms",
@@ -142,9 +132,9 @@ export const IceParamsSchema = z
     ),
     irdmaRegisterCmds: count(
       8,
-      0,
       10_000,
       "control QP commands after the AEQ is set up: PBLE, and ib_register_device's clients (PD, CQ, QP1 of ib_mad) [assumed]",
+      0,
     ),
     resetWait: dist(
       "100ms",
@@ -165,19 +155,9 @@ export type IceParamsInput = z.input<typeof IceParamsSchema>;
 export type IceParams = z.output<typeof IceParamsSchema>;
 
 /** The driver's latency distributions, built (and checked) once. */
-export interface IceTiming {
-  readonly linkUpDelay: Distribution;
-  readonly cqpResponse: Distribution;
-  readonly irdmaInitDelay: Distribution;
-  readonly resetWait: Distribution;
-}
+const ICE_TIMING = ["linkUpDelay", "cqpResponse", "irdmaInitDelay", "resetWait"] as const;
+export type IceTiming = Readonly<Record<(typeof ICE_TIMING)[number], Distribution>>;
 
 export function iceTiming(p: IceParams): IceTiming {
-  const d = (k: keyof IceTiming) => parseDistribution(p[k], `driver.${k}`);
-  return {
-    linkUpDelay: d("linkUpDelay"),
-    cqpResponse: d("cqpResponse"),
-    irdmaInitDelay: d("irdmaInitDelay"),
-    resetWait: d("resetWait"),
-  };
+  return distributions(p, ICE_TIMING);
 }

@@ -4,6 +4,8 @@ import type { QueueLoad } from "../../model/device/queue-vector.js";
 import type { Machine } from "../../model/machine.js";
 import type { Gates } from "../../model/traffic/traffic.js";
 import type { GuestDriver } from "../driver.js";
+import { checkTable, locked, setupState } from "../driver-kit.js";
+
 import { classifyOutcome, type DriverOutcome } from "../outcome.js";
 import { type Mlx5Layout, mlx5Layout } from "./layout.js";
 import { type Mlx5Context, Mlx5Core } from "./mlx5-core.js";
@@ -42,11 +44,7 @@ export class Mlx5Driver implements GuestDriver {
     load: QueueLoad | null,
   ) {
     this.layout = mlx5Layout(p);
-    if (this.layout.numMsi > m.params.device.tableSize) {
-      throw new Error(
-        `driver: the layout needs ${this.layout.numMsi} vectors but params.device.tableSize is ${m.params.device.tableSize}`,
-      );
-    }
+    checkTable(m, this.layout.numMsi);
     const sim = m.sim;
     const rng = sim.streams.get("guest/mlx5");
     this.c = {
@@ -68,36 +66,36 @@ export class Mlx5Driver implements GuestDriver {
 
   /** modprobe mlx5_core: probe_one -> mlx5_init_one (mlx5_load), then the Ethernet aux device. */
   *load(): Step {
-    yield this.locked(this.c.devlink, this.doLoad());
+    yield locked(this.c.devlink, this.doLoad());
   }
 
   /** rmmod mlx5_core: the aux drivers go, then mlx5_unload (MSI-X freed). */
   *unload(): Step {
-    yield this.locked(this.c.devlink, this.doUnload());
+    yield locked(this.c.devlink, this.doUnload());
   }
 
   /** ifup: mlx5e_open. */
   *up(): Step {
-    yield this.locked(this.c.rtnl, this.eth.open());
+    yield locked(this.c.rtnl, this.eth.open());
   }
 
   /** ifdown: mlx5e_close. */
   *down(): Step {
-    yield this.locked(this.c.rtnl, this.eth.close());
+    yield locked(this.c.rtnl, this.eth.close());
   }
 
   /** modprobe mlx5_ib: its probe, then its first kernel user's CQs. */
   *rdmaLoad(): Step {
-    yield this.locked(this.c.devlink, this.doRdmaLoad());
+    yield locked(this.c.devlink, this.doRdmaLoad());
   }
 
   *rdmaUnload(): Step {
-    yield this.locked(this.c.devlink, this.doRdmaUnload());
+    yield locked(this.c.devlink, this.doRdmaUnload());
   }
 
   /** ethtool -L combined <count>: mlx5e_ethtool_set_channels. */
   *channels(count: number): Step {
-    yield this.locked(this.c.rtnl, this.eth.setChannels(count));
+    yield locked(this.c.rtnl, this.eth.setChannels(count));
   }
 
   /** devlink dev reload (driver_reinit): mlx5_unload_one + mlx5_load_one. */
@@ -150,13 +148,9 @@ export class Mlx5Driver implements GuestDriver {
   outcome(timelineBusy: boolean): DriverOutcome {
     const m = this.m;
     const now = m.sim.now;
-    const failed = [...m.qemu.failedVectors].sort((a, b) => a - b);
-    const setupFailures = failed.filter((v) => m.guest.isUnmasked(v)).length;
     const dev = this.eth.dev;
     return classifyOutcome({
-      setupFailed:
-        this.probeFailed ??
-        (setupFailures > 0 ? `${setupFailures} vector(s) could not be set up at the host` : null),
+      ...setupState(m, this.probeFailed),
       dead:
         this.deviceLost && this.reloading === 0
           ? "function reset under the driver (FLR without reset_prepare/reset_done) and not recovered"
@@ -176,7 +170,6 @@ export class Mlx5Driver implements GuestDriver {
       mailboxTimeouts: this.core.cmd.timeouts,
       queueStallNs: dev.stallTime(now),
       miscStuck: this.core.ctrlStuck,
-      setupFailures,
     });
   }
 
@@ -268,14 +261,5 @@ export class Mlx5Driver implements GuestDriver {
     if (d > 0) yield d;
     this.healthRecoveries++;
     yield this.reload("health recovery", true); // takes over flr()'s count in `reloading`
-  }
-
-  private *locked(lock: Lock, body: Step<unknown>): Step {
-    yield lock.acquire();
-    try {
-      yield body;
-    } finally {
-      lock.release();
-    }
   }
 }

@@ -1,16 +1,6 @@
 import { z } from "zod";
-import {
-  type Distribution,
-  DistributionSchema,
-  DurationSchema,
-  parseDistribution,
-} from "../../engine/index.js";
-
-const dist = (spec: z.input<typeof DistributionSchema>, about: string) =>
-  DistributionSchema.prefault(spec).describe(about);
-const duration = (spec: string, about: string) => DurationSchema.prefault(spec).describe(about);
-const count = (dflt: number, max: number, about: string) =>
-  z.number().int().min(0).max(max).default(dflt).describe(about);
+import type { Distribution } from "../../engine/index.js";
+import { count, dist, distributions, duration } from "../param-kit.js";
 
 /**
  * The guest's mlx5_core (+ mlx5e) and mlx5_ib on one ConnectX function (a VF by default).
@@ -166,17 +156,9 @@ export type Mlx5ParamsInput = z.input<typeof Mlx5ParamsSchema>;
 export type Mlx5Params = z.output<typeof Mlx5ParamsSchema>;
 
 /** The driver's latency distributions, built (and checked) once. */
-export interface Mlx5Timing {
-  readonly cmdLatency: Distribution;
-  readonly rdmaCqDelay: Distribution;
-  readonly flrDetect: Distribution;
-}
+const MLX5_TIMING = ["cmdLatency", "rdmaCqDelay", "flrDetect"] as const;
+export type Mlx5Timing = Readonly<Record<(typeof MLX5_TIMING)[number], Distribution>>;
 
 export function mlx5Timing(p: Mlx5Params): Mlx5Timing {
-  const d = (k: keyof Mlx5Timing) => parseDistribution(p[k], `driver.${k}`);
-  return {
-    cmdLatency: d("cmdLatency"),
-    rdmaCqDelay: d("rdmaCqDelay"),
-    flrDetect: d("flrDetect"),
-  };
+  return distributions(p, MLX5_TIMING);
 }
