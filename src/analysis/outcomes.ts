@@ -2,11 +2,12 @@
  * How runs ended besides a link failure, counted per profile from runs.csv rows, reading columns
  * by name (rows of a batch in memory, or of a runs.csv file as strings).
  *
- * With an `outcome` column (ok, link_failed, reset_failed, roce_failed, setup_failed,
- * incomplete) each run counts under its outcome. Without one, the counts come from the columns
- * that exist today: link_failed, roce_failed, and, for a run whose setup failed, interrupts still
- * pending at its end (irq_pending_end > 0: a vector the driver enabled never delivered, as when
- * dyn-small-itt's ITT is full). These may overlap; an outcome column does not.
+ * With an `outcome` column (ok, queue_stalled, roce_failed, link_failed, incomplete,
+ * reset_failed, setup_failed: guest/outcome.ts) each run counts under its outcome. A runs.csv
+ * written before that column existed is read from the columns it has: link_failed, rst_fail,
+ * roce_failed, and, for a run whose setup failed, interrupts still pending at its end
+ * (irq_pending_end > 0: a vector the driver enabled never delivered, as when dyn-small-itt's
+ * ITT is full). These may overlap; an outcome column does not.
  */
 export interface OutcomeKind {
   key: string;
@@ -22,32 +23,39 @@ export const OUTCOME_KINDS: readonly OutcomeKind[] = [
   {
     key: "link_failed",
     label: "link failed",
-    description: "the port's link was down at the end",
+    description: "the interface should be up and its link is down, with nothing pending",
     noun: "a link failure",
   },
   {
     key: "reset_failed",
     label: "reset failed",
-    description: "the driver gave up resetting (HCLGE_STATE_RST_FAIL)",
+    description: "the port cannot come back without outside help (e.g. HCLGE_STATE_RST_FAIL)",
     noun: "a failed reset",
   },
   {
     key: "roce_failed",
     label: "RoCE failed",
-    description: "hns_roce did not come up",
+    description: "the NIC is fine but RoCE did not initialise",
     noun: "a RoCE failure",
   },
   {
     key: "setup_failed",
     label: "setup failed",
-    description: "interrupts still pending at the end: a vector that was set up never delivered",
-    noun: "a setup failure (interrupts pending at the end)",
+    description:
+      "the driver never got working vectors (its probe failed, or a vector could not be set up at the host, e.g. -ENOSPC from a full ITT)",
+    noun: "a setup failure",
+  },
+  {
+    key: "queue_stalled",
+    label: "queue stalled",
+    description: "the link is up but a queue's vector is dead (a lost interrupt)",
+    noun: "a stalled queue",
   },
   {
     key: "incomplete",
     label: "incomplete",
-    description: "the scenario did not play to its end",
-    noun: "an incomplete scenario",
+    description: "the run ended while a recovery was under way",
+    noun: "an incomplete run",
   },
 ];
 

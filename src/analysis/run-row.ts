@@ -1,4 +1,4 @@
-import type { Hns3Outcome } from "../guest/hns3.js";
+import type { DriverOutcome } from "../guest/outcome.js";
 import { causeColumn, DROP_CAUSES } from "../model/outcomes.js";
 import type { RunRecord } from "../model/run-record.js";
 import type { Window } from "./windows.js";
@@ -48,6 +48,13 @@ export const RUN_COLUMNS = [
   "mailbox_timeouts",
   "roce_failed",
   "rst_fail",
+  "outcome",
+  "outcome_reason",
+  "port_resets",
+  "queues_stalled_end",
+  "queue_stall_ns",
+  "misc_stuck_end",
+  "setup_failures",
 ] as const;
 export type RunColumn = (typeof RUN_COLUMNS)[number];
 export type RunRow = Record<RunColumn, string | number | null>;
@@ -57,7 +64,7 @@ export interface RowInput {
   record: RunRecord;
   windows: readonly Window[];
   deferWindows: readonly Window[];
-  outcome: Hns3Outcome;
+  outcome: DriverOutcome;
 }
 
 function totals(ws: readonly Window[]): { count: number; total: number; max: number } {
@@ -118,6 +125,13 @@ export function runRow(x: RowInput): RunRow {
     mailbox_timeouts: x.outcome.mailboxTimeouts,
     roce_failed: b(x.outcome.roceFailed),
     rst_fail: b(x.outcome.rstFail),
+    outcome: x.outcome.outcome,
+    outcome_reason: x.outcome.reason,
+    port_resets: x.outcome.portResets,
+    queues_stalled_end: x.outcome.stalledQueues,
+    queue_stall_ns: x.outcome.queueStallNs,
+    misc_stuck_end: b(x.outcome.miscStuck),
+    setup_failures: x.outcome.setupFailures,
   });
   const out = {} as RunRow;
   for (const c of RUN_COLUMNS) out[c] = row[c] ?? null;

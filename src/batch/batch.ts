@@ -288,6 +288,8 @@ export function summaryInputOf(r: Record<string, unknown>): SummaryInput {
     dropWindowTotal: Number(r.drop_window_total_ns),
     resizeCycles: Number(r.resize_cycles),
     resetAttempts: Number(r.reset_attempts),
+    portResets: Number(r.port_resets),
+    outcome: String(r.outcome),
   };
 }
 

@@ -1,3 +1,4 @@
+import { OUTCOMES, type Outcome } from "../guest/outcome.js";
 import {
   mcnemarExact,
   mean,
@@ -16,7 +17,15 @@ export interface SummaryInput {
   dropWindowTotal: number;
   resizeCycles: number;
   resetAttempts: number;
+  /** Resets the driver started itself (not the scenario's own FLR or reset). */
+  portResets: number;
+  outcome: string;
 }
+
+/** outcome_<name> columns: runs per outcome (src/guest/outcome.ts). */
+export const OUTCOME_COLUMNS = OUTCOMES.map(
+  (o) => `outcome_${o}`,
+) as readonly `outcome_${Outcome}`[];
 
 export const SUMMARY_COLUMNS = [
   "profile",
@@ -42,6 +51,12 @@ export const SUMMARY_COLUMNS = [
   "reset_rate_ci95_low",
   "reset_rate_ci95_high",
   "mean_reset_attempts",
+  ...OUTCOME_COLUMNS,
+  "not_ok",
+  "not_ok_rate",
+  "not_ok_ci95_low",
+  "not_ok_ci95_high",
+  "mean_port_resets",
 ] as const;
 
 export const PAIRED_COLUMNS = [
@@ -78,7 +93,12 @@ export function summarize(
     const n = rs.length;
     const failures = rs.filter((r) => r.linkFailed === 1).length;
     const withDrops = rs.filter((r) => r.dropped > 0).length;
-    const withResets = rs.filter((r) => r.resetAttempts > 0).length;
+    const withResets = rs.filter((r) => r.portResets > 0).length;
+    const byOutcome = Object.fromEntries(
+      OUTCOMES.map((o) => [`outcome_${o}`, rs.filter((r) => r.outcome === o).length]),
+    );
+    const notOk = n - byOutcome.outcome_ok!;
+    const nw = wilson(notOk, n);
     const rw = wilson(withResets, n);
     const fw = wilson(failures, n);
     const dw = wilson(withDrops, n);
@@ -108,7 +128,13 @@ export function summarize(
       reset_rate_ci95_low: round(rw.low),
       reset_rate_ci95_high: round(rw.high),
       mean_reset_attempts: round(mean(rs.map((r) => r.resetAttempts))),
-    };
+      ...byOutcome,
+      not_ok: notOk,
+      not_ok_rate: round(notOk / n),
+      not_ok_ci95_low: round(nw.low),
+      not_ok_ci95_high: round(nw.high),
+      mean_port_resets: round(mean(rs.map((r) => r.portResets))),
+    } as SummaryRow;
   });
 }
 

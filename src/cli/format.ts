@@ -1,6 +1,6 @@
 import type { RunRow } from "../analysis/run-row.js";
 import { formatDuration, formatTimestampMs, type Time, type TraceRecord } from "../engine/index.js";
-import type { Hns3Outcome } from "../guest/hns3.js";
+import type { DriverOutcome } from "../guest/outcome.js";
 import { causeColumn, DROP_CAUSES } from "../model/outcomes.js";
 
 /** One trace record as a tracepoint-style line: "1.204512 ms its: MAPTI dev=0x10 event=5 lpi=8197 (its_irq_domain_activate)". */
@@ -9,7 +9,8 @@ export function logLine(r: TraceRecord): string {
   let fn = "";
   for (const [k, v] of Object.entries(r.fields)) {
     if (k === "fn") fn = String(v);
-    else parts.push(`${k}=${v}`);
+    // A value with spaces (a reason) is quoted, so that key=value pairs stay apart.
+    else parts.push(`${k}=${typeof v === "string" && /\s/.test(v) ? JSON.stringify(v) : v}`);
   }
   const fields = parts.length > 0 ? ` ${parts.join(" ")}` : "";
   return `${formatTimestampMs(r.time)} ${r.component}: ${r.kind}${fields}${fn ? ` (${fn})` : ""}`;
@@ -18,20 +19,17 @@ export function logLine(r: TraceRecord): string {
 const n = (x: unknown): string => (x === null ? "-" : String(x));
 
 /**
- * The guest driver's verdict on the run, as a trace record at its end: "verdict: link failed",
- * "verdict: RoCE failed" or "verdict: ok", with the details. For --log and --trace.
+ * The guest driver's verdict on the run, as a trace record at its end: "verdict: ok",
+ * "verdict: link failed", "verdict: setup failed"... (its outcome), with the reason and the
+ * details. For --log and --trace.
  */
-export function verdictRecord(o: Hns3Outcome, end: Time): TraceRecord {
-  const failed = [
-    ...(o.linkFailed ? ["link failed"] : []),
-    ...(o.rstFail ? ["reset failed"] : []),
-    ...(o.roceFailed ? ["RoCE failed"] : []),
-  ];
+export function verdictRecord(o: DriverOutcome, end: Time): TraceRecord {
   return {
     time: end,
     component: "hns3",
-    kind: `verdict: ${failed.length > 0 ? failed.join(", ") : "ok"}`,
+    kind: `verdict: ${o.outcome.replaceAll("_", " ")}`,
     fields: {
+      ...(o.reason !== "" ? { reason: o.reason } : {}),
       link_up: o.linkUpNs === null ? "never" : formatDuration(o.linkUpNs),
       reset_attempts: o.resetAttempts,
       tx_timeouts: o.txTimeouts,
@@ -63,7 +61,16 @@ export function summaryText(
     `ITS commands      MAPD ${row.its_mapd} (V=0 ${row.its_mapd_v0}, V=1 ${row.its_mapd_v1}), MAPTI ${row.its_mapti}, DISCARD ${row.its_discard}, SYNC ${row.its_sync}, INV ${row.its_inv}; timeouts ${row.its_timeouts}`,
     `guest driver      link up ${row.link_up_ns === null ? "never" : `at ${formatDuration(Number(row.link_up_ns))}`}, reset attempts ${row.reset_attempts}, tx timeouts ${row.tx_timeouts}, mailbox timeouts ${row.mailbox_timeouts}, RoCE failed ${row.roce_failed ? "yes" : "no"}`,
     `link_failed       ${row.link_failed ? "YES" : "no"}${row.rst_fail ? " (HCLGE_STATE_RST_FAIL)" : ""}`,
+    ...outcomeLine(row),
     `fingerprint       ${row.fingerprint} (${n(row.events)} events)`,
   ];
   return `${lines.join("\n")}\n`;
+}
+
+/** "outcome           setup_failed: 48 vector(s) could not be set up at the host". */
+function outcomeLine(row: RunRow): string[] {
+  const r = row as Record<string, unknown>;
+  if (r["outcome"] === undefined || r["outcome"] === null) return [];
+  const reason = r["outcome_reason"] ? `: ${r["outcome_reason"]}` : "";
+  return [`outcome           ${r["outcome"]}${reason}`];
 }

@@ -9,71 +9,113 @@ import {
   waitFor,
 } from "../engine/index.js";
 import type { Cpu, Step } from "../model/cpu.js";
-import type { IrqBus } from "../model/irq-bus.js";
-import type { EventTarget } from "../model/traffic/traffic.js";
 
-const RESPOND = defineKind("guest", "mailbox-response");
+const ANSWER = defineKind("guest", "mailbox-answer");
+
+/** An unsolicited message from the far side (a PF push, a firmware event), by kind. */
+export interface AsyncMessage {
+  readonly kind: string;
+  readonly value: number;
+}
+
+interface Queued {
+  readonly at: Time;
+  /** A synchronous request's completion, or null for an asynchronous message. */
+  readonly done: Signal<void> | null;
+  readonly message: AsyncMessage | null;
+}
 
 /**
- * A command whose completion arrives as an interrupt: the firmware (or the PF) answers after a
- * delay by queueing the response and raising an interrupt on `vector`; the driver's handler
- * reads every queued response whenever an interrupt on that vector is delivered, so a later
- * interrupt can rescue a lost one. The caller waits with a timeout and may retry
- * (hns_roce_cmd_mbox_wait with wait_for_completion_timeout; hclgevf_get_mbx_resp).
+ * A command channel whose answers arrive as interrupts: the far side (firmware, or the PF for a
+ * VF) answers after a delay by queueing the answer in a receive queue and ringing a doorbell
+ * (for hns3 the misc vector's MBX cause; for hns_roce an AEQ entry). The driver's interrupt
+ * handler calls receive(), which reads every answer queued so far, so a later interrupt rescues
+ * an earlier lost one (hclgevf_mbx_handler and hns_roce_v2_aeq_int drain their queues).
+ *
+ * Synchronous requests wait with a timeout (hclgevf_get_mbx_resp, hns_roce_cmd_mbox_wait);
+ * asynchronous ones (hclgevf_request_link_info) return at once and their answer is handed to
+ * `onAsync` when it is read.
  */
 export class Mailbox {
   requests = 0;
   timeouts = 0;
-  private unread: Array<{ at: Time; done: Signal<void> }> = [];
-  private readonly respondFn = (done: Signal<void>): void => this.respond(done);
+  /** Called with each asynchronous message when the handler reads it. */
+  onAsync: ((m: AsyncMessage) => void) | null = null;
+  /** Answers in the receive queue, oldest first. */
+  private queue: Queued[] = [];
+  private readonly answerFn = (q: Queued): void => this.arrive(q);
+  /** A sync request is waiting: the far side answers it (for outcome "incomplete"). */
+  waiting = 0;
 
   constructor(
     private readonly sim: Simulation,
     readonly name: string,
-    private readonly device: EventTarget,
-    bus: IrqBus,
-    readonly vector: number,
+    /** What the hardware does when an answer lands: set a cause bit, write an EQ entry. */
+    private readonly doorbell: () => void,
     private readonly responseDelay: Distribution,
     private readonly rng: RandomStream,
     private readonly cpu: Cpu,
-  ) {
-    bus.onDelivered(vector, (at) => this.handler(at));
-  }
+  ) {}
 
-  /** Sends a command and waits for its completion; false after `retries + 1` timeouts. */
-  *request(what: string, timeout: Time, retries = 0): Step<boolean> {
-    for (let attempt = 0; attempt <= retries; attempt++) {
-      this.requests++;
-      const done = new Signal<void>(this.sim, `${this.name}.${what}`);
-      this.sim.schedule(
-        this.responseDelay.sample(this.rng),
-        this.respondFn,
-        Priority.NORMAL,
-        RESPOND,
-        done,
-      );
-      const r = yield waitFor(done, timeout);
-      if (r.fired) return true;
-      this.timeouts++;
-      this.unread = this.unread.filter((u) => u.done !== done);
-      if (this.cpu.on)
-        this.cpu.log(`${this.name} timeout`, { cmd: what, attempt, vector: this.vector });
-    }
+  /** Sends a command and waits up to `timeout` for its completion; false on timeout. */
+  *request(what: string, timeout: Time): Step<boolean> {
+    this.requests++;
+    const done = new Signal<void>(this.sim, `${this.name}.${what}`);
+    this.sim.schedule(this.responseDelay.sample(this.rng), this.answerFn, Priority.NORMAL, ANSWER, {
+      at: 0,
+      done,
+      message: null,
+    });
+    this.waiting++;
+    const r = yield waitFor(done, timeout);
+    this.waiting--;
+    if (r.fired) return true;
+    this.timeouts++;
+    this.queue = this.queue.filter((q) => q.done !== done);
+    if (this.cpu.on) this.cpu.log(`${this.name} timeout`, { cmd: what });
     return false;
   }
 
-  private respond(done: Signal<void>): void {
-    this.unread.push({ at: this.sim.now, done });
-    this.device.raise(this.vector);
+  /** Sends a request whose answer comes back later as an asynchronous message. */
+  send(answer: () => AsyncMessage): void {
+    this.requests++;
+    this.sim.schedule(
+      this.responseDelay.sample(this.rng),
+      () => this.arrive({ at: 0, done: null, message: answer() }),
+      Priority.NORMAL,
+      ANSWER,
+    );
   }
 
-  private handler(at: Time): void {
-    if (this.unread.length === 0) return;
-    const still = [];
-    for (const u of this.unread) {
-      if (u.at <= at) u.done.fire();
-      else still.push(u);
+  /** The far side pushes a message now (e.g. a link change pushed by the PF). */
+  push(message: AsyncMessage): void {
+    this.arrive({ at: 0, done: null, message });
+  }
+
+  /** The interrupt handler reads the receive queue: every answer queued at or before `at`. */
+  receive(at: Time = this.sim.now): void {
+    if (this.queue.length === 0) return;
+    const still: Queued[] = [];
+    for (const q of this.queue) {
+      if (q.at > at) still.push(q);
+      else if (q.done !== null) q.done.fire();
+      else this.onAsync?.(q.message!);
     }
-    this.unread = still;
+    this.queue = still;
+  }
+
+  /** Answers are queued and not yet read (a lost doorbell, or one on its way). */
+  get unread(): number {
+    return this.queue.length;
+  }
+
+  /** Drops everything queued (the receive queue is re-initialised by a reset). */
+  flush(): void {
+    this.queue = [];
+  }
+
+  private arrive(q: Queued): void {
+    this.queue.push({ at: this.sim.now, done: q.done, message: q.message });
+    this.doorbell();
   }
 }

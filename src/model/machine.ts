@@ -26,7 +26,6 @@ import { Timeline } from "./timeline.js";
 import {
   Gates,
   type Source,
-  type StallListener,
   startTraffic,
   type TrafficInput,
   TrafficSchema,
@@ -83,8 +82,6 @@ export class Machine {
   readonly sources: Source[];
   /** Switches for gated traffic (drivers open "nic" when the interface is up, etc.). */
   readonly gates = new Gates();
-  /** Told when a NAPI queue stalls because its interrupt was dropped (a driver's watchdog). */
-  onStall: StallListener | null = null;
 
   constructor(opts: MachineOptions) {
     if (!(Number.isSafeInteger(opts.until) && opts.until > 0)) {
@@ -172,8 +169,6 @@ export class Machine {
     this.sources = startTraffic(sim, this.device, traffic, tableSize, this.until, {
       groups: opts.vectorGroups ?? {},
       gates: this.gates,
-      bus: this.acct.bus,
-      onStall: (v, at) => this.onStall?.(v, at),
     });
 
     this.background =

@@ -97,24 +97,26 @@ function batchOutcomes(summary: Table, runs: Table, profiles: readonly string[])
  * The summary row outcomes of an experiment: each grid point's runs.csv, matched to the
  * summary's rows (points in order, each with its profiles); null when they do not line up.
  */
-function experimentOutcomes(r: ExperimentResults): RowOutcomes | null {
+function experimentOutcomes(r: ExperimentResults): [RowOutcomes | null, boolean] {
   const n = r.profiles.length;
-  if (r.points.length === 0 || r.summary.rows.length !== r.points.length * n) return null;
+  if (r.points.length === 0 || r.summary.rows.length !== r.points.length * n) return [null, false];
   const out: RowOutcomes = [];
+  let column = true;
   for (const [k, p] of r.points.entries()) {
     let runs: Table;
     try {
       runs = readCsv(join(p.dir, "runs.csv"));
     } catch {
-      return null;
+      return [null, false];
     }
+    column &&= runs.columns.includes("outcome");
     const counts = countOutcomes(runs.rows, r.profiles);
     for (let j = 0; j < n; j++) {
       const row = r.summary.rows[k * n + j]!;
       out.push(counts.get(row["profile"] ?? "")?.counts ?? null);
     }
   }
-  return out;
+  return [out, column];
 }
 
 /** The link from the report to the full summary.csv. */
@@ -181,7 +183,12 @@ async function plotBatch(r: BatchResults, out: string, point?: PointContext): Pr
     title: point?.title ?? `msix-sim batch: ${m?.scenarioSource ?? basename(resolve(r.dir))}`,
     meta: [`${runsText(m, r.summary)}; profiles ${listText(r.profiles)}`, ...toolText(m)],
     commandLine: m?.commandLine ?? null,
-    summary: shortSummary(r.summary, [], batchOutcomes(r.summary, r.runs, r.profiles)),
+    summary: shortSummary(
+      r.summary,
+      [],
+      batchOutcomes(r.summary, r.runs, r.profiles),
+      r.runs.columns.includes("outcome"),
+    ),
     fullSummary: fullSummary(out, r.summary),
     figures,
     notes,
@@ -263,7 +270,7 @@ async function plotExperiment(
       ...toolText(m),
     ],
     commandLine: r.commandLine,
-    summary: shortSummary(r.summary, r.gridColumns, experimentOutcomes(r)),
+    summary: shortSummary(r.summary, r.gridColumns, ...experimentOutcomes(r)),
     fullSummary: fullSummary(out, r.summary),
     figures,
     notes,

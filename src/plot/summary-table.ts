@@ -45,6 +45,8 @@ export function shortSummary(
   summary: Table,
   gridColumns: readonly string[],
   outcomes: RowOutcomes | null,
+  /** The outcomes come from an `outcome` column (not the older columns): every kind is known. */
+  outcomeColumn = true,
 ): ShortTable {
   const num = (i: number, c: string) => numberAt(summary, i, c);
   const text = (i: number, c: string) => summary.rows[i]?.[c] ?? "";
@@ -100,7 +102,9 @@ export function shortSummary(
       (k) => k.key !== "link_failed" && outcomes.some((o) => (o?.[k.key] ?? 0) > 0),
     );
     for (const k of OUTCOME_KINDS) {
-      if (k.key !== "link_failed" && k.key !== "incomplete" && !shown.includes(k)) {
+      // Without an outcome column only link, reset, RoCE and setup failures can be told.
+      const known = outcomeColumn || !["incomplete", "queue_stalled"].includes(k.key);
+      if (k.key !== "link_failed" && known && !shown.includes(k)) {
         none.push(k.noun);
       }
     }

@@ -1,5 +1,4 @@
 import { type DistributionSpec, formatDuration, parseDistribution } from "../engine/index.js";
-import { Hns3Driver } from "../guest/hns3.js";
 import { Machine } from "../model/machine.js";
 import { PROFILE_NAMES } from "../model/profiles.js";
 import { InputError } from "./errors.js";
@@ -78,7 +77,11 @@ export function checkScenario(prep: PreparedScenario): void {
         vectorGroups: prep.groups,
         until: sc.duration,
       });
-      new Hns3Driver(m, sc.driver);
+      const load =
+        sc.nic === undefined
+          ? null
+          : { ...sc.nic, stop: Math.min(sc.nic.stop ?? sc.duration, sc.duration) };
+      prep.driver.create(m, sc.driver, load);
     } catch (err) {
       throw new InputError((err as Error).message);
     }

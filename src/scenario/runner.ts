@@ -6,7 +6,9 @@ import {
   type Time,
   type TraceSink,
 } from "../engine/index.js";
-import { Hns3Driver, type Hns3Outcome, hns3Layout } from "../guest/hns3.js";
+import type { DriverActionName, DriverDescription, GuestDriver } from "../guest/driver.js";
+import { driverByName } from "../guest/drivers.js";
+import type { DriverOutcome } from "../guest/outcome.js";
 import { Machine } from "../model/machine.js";
 import { type ModelParams, resolveModelParams } from "../model/params.js";
 import type { ProfileName } from "../model/profiles.js";
@@ -14,7 +16,7 @@ import { collectRecord } from "../model/run-record.js";
 import { expandVectors, type VectorGroups } from "../model/traffic/traffic.js";
 import type { RunResult } from "../run/simulate.js";
 import { InputError } from "./errors.js";
-import type { Scenario } from "./schema.js";
+import type { ActionName, Scenario } from "./schema.js";
 
 export interface ScenarioRunOptions {
   /** Overrides the scenario's profile and seed (a batch runs one scenario under many). */
@@ -25,15 +27,27 @@ export interface ScenarioRunOptions {
 }
 
 export interface ScenarioResult extends RunResult {
-  outcome: Hns3Outcome;
+  outcome: DriverOutcome;
 }
 
 /** A scenario with its parameters built once, to be run under many seeds and profiles. */
 export interface PreparedScenario {
   readonly scenario: Scenario;
   readonly params: ModelParams;
+  readonly driver: DriverDescription;
+  readonly numMsi: number;
   readonly groups: VectorGroups;
 }
+
+/** A timeline action's generic name (HNS3's older names map onto them). */
+const ALIASES: Readonly<Partial<Record<ActionName, DriverActionName>>> = {
+  "hns3-load": "load",
+  "hns3-unload": "unload",
+  "hns3-up": "up",
+  "hns3-down": "down",
+  "roce-load": "rdma-load",
+  "roce-unload": "rdma-unload",
+};
 
 export function prepareScenario(scenario: Scenario): PreparedScenario {
   let params: ModelParams;
@@ -42,27 +56,28 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
   } catch (e) {
     throw new InputError((e as Error).message);
   }
-  let layout: ReturnType<typeof hns3Layout>;
+  const driver = driverByName(scenario.driver.name);
+  let layout: ReturnType<DriverDescription["layout"]>;
   try {
-    layout = hns3Layout(scenario.driver);
+    layout = driver.layout(scenario.driver);
+    driver.check(scenario.driver);
   } catch (e) {
     throw new InputError((e as Error).message);
   }
   if (layout.numMsi > params.device.tableSize) {
     throw new InputError(
-      `params.device.tableSize: ${params.device.tableSize} is smaller than the driver's ${layout.numMsi} vectors (roceBase ${layout.roceBase} + roceVectors ${scenario.driver.roceVectors})`,
+      `params.device.tableSize: ${params.device.tableSize} is smaller than the ${driver.name} driver's ${layout.numMsi} vectors`,
     );
   }
-  const groups: VectorGroups = {
-    misc: [layout.misc],
-    tqp: layout.tqp,
-    nic: [layout.misc, ...layout.tqp],
-    roce: [layout.abnormal, layout.aeq, ...layout.ceqs],
-    aeq: [layout.aeq],
-    ceq: layout.ceqs,
-    abnormal: [layout.abnormal],
-  };
+  const groups = layout.groups;
   scenario.timeline.forEach((e, i) => {
+    const action: ActionName = ALIASES[e.action] ?? e.action;
+    const guestAction = !["msix-enable", "msix-disable", "unmask", "mask"].includes(action);
+    if (guestAction && !driver.actions.includes(action as DriverActionName)) {
+      throw new InputError(
+        `timeline[${i}].action: the ${driver.name} driver has no "${e.action}" (it has: ${driver.actions.join(", ")})`,
+      );
+    }
     if (e.vectors !== undefined) {
       for (const v of vectorsOf(e.vectors, groups, `timeline[${i}].vectors`)) {
         if (v >= params.device.tableSize) {
@@ -73,7 +88,7 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
       }
     }
   });
-  return { scenario, params, groups };
+  return { scenario, params, driver, numMsi: layout.numMsi, groups };
 }
 
 function vectorsOf(
@@ -107,16 +122,26 @@ export function runScenario(prep: PreparedScenario, opts: ScenarioRunOptions = {
   } catch (e) {
     throw new InputError((e as Error).message);
   }
-  const driver = new Hns3Driver(m, sc.driver);
-  m.spawn(playTimeline(m, driver, prep), "timeline");
+  const load =
+    sc.nic === undefined
+      ? null
+      : {
+          rxPps: sc.nic.rxPps,
+          txPps: sc.nic.txPps,
+          start: sc.nic.start,
+          stop: Math.min(sc.nic.stop ?? sc.duration, sc.duration),
+        };
+  const driver = prep.driver.create(m, sc.driver, load);
+  const timeline = m.spawn(playTimeline(m, driver, prep), "timeline");
   m.sim.run({ until: sc.duration });
   const record = collectRecord(m, seed);
   const w = windowsOf(record);
-  return { record, windows: w.drop, deferWindows: w.defer, outcome: driver.outcome() };
+  const outcome = driver.outcome(!timeline.finished);
+  return { record, windows: w.drop, deferWindows: w.defer, outcome };
 }
 
 /** The timeline, one action after another in the order of their (drawn) times. */
-function* playTimeline(m: Machine, d: Hns3Driver, prep: PreparedScenario): ProcessBody {
+function* playTimeline(m: Machine, d: GuestDriver, prep: PreparedScenario): ProcessBody {
   const rng = m.sim.streams.get("timeline");
   const entries = prep.scenario.timeline
     .map((e, i) => ({ e, i, at: parseDistribution(e.at, `timeline[${i}].at`).sample(rng) as Time }))
@@ -124,9 +149,10 @@ function* playTimeline(m: Machine, d: Hns3Driver, prep: PreparedScenario): Proce
   for (const { e, at } of entries) {
     if (at > m.sim.now) yield sleep(at - m.sim.now);
     const vectors = e.vectors === undefined ? [] : expandVectors(e.vectors, prep.groups);
-    switch (e.action) {
+    const action: ActionName = ALIASES[e.action] ?? e.action;
+    switch (action) {
       case "msix-enable":
-        yield m.guest.enable(e.nvec ?? d.layout.numMsi);
+        yield m.guest.enable(e.nvec ?? prep.numMsi);
         break;
       case "msix-disable":
         yield m.guest.disable();
@@ -137,26 +163,29 @@ function* playTimeline(m: Machine, d: Hns3Driver, prep: PreparedScenario): Proce
       case "mask":
         yield m.guest.mask(vectors);
         break;
-      case "hns3-load":
+      case "load":
         yield d.load();
         break;
-      case "hns3-unload":
+      case "unload":
         yield d.unload();
         break;
-      case "hns3-up":
+      case "up":
         yield d.up();
         break;
-      case "hns3-down":
+      case "down":
         yield d.down();
         break;
-      case "roce-load":
-        yield d.roceLoad();
+      case "rdma-load":
+        yield d.rdmaLoad();
         break;
-      case "roce-unload":
-        yield d.roceUnload();
+      case "rdma-unload":
+        yield d.rdmaUnload();
+        break;
+      case "channels":
+        yield d.channels(e.count!);
         break;
       case "reset":
-        yield d.reset("timeline");
+        d.reset();
         break;
       case "guest-flr":
         yield d.flr();
@@ -165,8 +194,9 @@ function* playTimeline(m: Machine, d: Hns3Driver, prep: PreparedScenario): Proce
         yield d.qemuReset();
         break;
       case "link-up":
-        d.link.firmwareUpAfter(0);
+        d.linkUpNow();
         break;
     }
+    d.syncGates(m.gates);
   }
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { DistributionSchema, DurationSchema } from "../engine/index.js";
-import { Hns3ParamsSchema } from "../guest/hns3-params.js";
+import { DriverSchema } from "../guest/drivers.js";
+import { NicLoadSchema } from "../guest/nic-load.js";
 import { ModelParamsSchema } from "../model/params.js";
 import { PROFILE_NAMES } from "../model/profiles.js";
 import { TrafficSchema, VectorItem } from "../model/traffic/traffic.js";
@@ -10,16 +11,24 @@ export const ACTIONS = [
   "msix-disable",
   "unmask",
   "mask",
+  "load",
+  "unload",
+  "up",
+  "down",
+  "rdma-load",
+  "rdma-unload",
+  "channels",
+  "reset",
+  "guest-flr",
+  "qemu-reset",
+  "link-up",
+  // HNS3's names for the same actions
   "hns3-load",
   "hns3-unload",
   "hns3-up",
   "hns3-down",
   "roce-load",
   "roce-unload",
-  "reset",
-  "guest-flr",
-  "qemu-reset",
-  "link-up",
 ] as const;
 export type ActionName = (typeof ACTIONS)[number];
 
@@ -31,18 +40,28 @@ export const TimelineEntrySchema = z
     action: z
       .enum(ACTIONS)
       .describe(
-        "msix-enable/-disable, unmask/mask (with vectors), hns3-load, hns3-unload, hns3-up, hns3-down, roce-load, roce-unload, reset, guest-flr, qemu-reset, link-up",
+        "msix-enable/-disable, unmask/mask (with vectors), load, unload, up, down, rdma-load, rdma-unload, channels (with count: ethtool -L combined), reset, guest-flr, qemu-reset, link-up; hns3-load/-unload/-up/-down and roce-load/-unload are HNS3's names for load/unload/up/down/rdma-load/rdma-unload",
       ),
     vectors: z
       .union([VectorItem, z.array(VectorItem).min(1)])
       .optional()
       .describe("for unmask and mask"),
     nvec: z.number().int().min(1).optional().describe("for msix-enable: entries to program"),
+    count: z
+      .number()
+      .int()
+      .min(1)
+      .max(2048)
+      .optional()
+      .describe("for channels: the new number of combined channels"),
   })
   .strict()
   .superRefine((e, ctx) => {
     if ((e.action === "unmask" || e.action === "mask") && e.vectors === undefined) {
       ctx.addIssue({ code: "custom", path: ["vectors"], message: `required for ${e.action}` });
+    }
+    if (e.action === "channels" && e.count === undefined) {
+      ctx.addIssue({ code: "custom", path: ["count"], message: "required for channels" });
     }
   });
 
@@ -61,8 +80,16 @@ export const ScenarioSchema = z
       .describe("run seed; every random stream derives from (seed, stream name)"),
     duration: DurationSchema.describe("simulated time of the run"),
     params: ModelParamsSchema.prefault({}).describe("device, ITS, host, QEMU and guest latencies"),
-    driver: Hns3ParamsSchema.prefault({}).describe("the guest HNS3/hns_roce driver"),
-    traffic: z.array(TrafficSchema).default([]).describe("interrupt sources"),
+    driver: DriverSchema.prefault({}).describe(
+      "the guest driver design (name: hns3 by default) and its parameters",
+    ),
+    nic: NicLoadSchema.optional().describe(
+      "packets on every NIC queue in use: the queue interrupts follow from them, the coalescing gap and NAPI",
+    ),
+    traffic: z
+      .array(TrafficSchema)
+      .default([])
+      .describe("other interrupt sources, raised straight on vectors"),
     timeline: z
       .array(TimelineEntrySchema)
       .default([])

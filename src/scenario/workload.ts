@@ -25,7 +25,7 @@ export interface Workload {
 /**
  * The work of one run, estimated from the scenario alone: each traffic source's rate over the
  * time it may raise, times the vectors it covers (an upper bound: gates and NAPI only lower it),
- * plus the ITS background commands.
+ * plus the NIC packet load (one interrupt per packet at most) and the ITS background commands.
  */
 export function estimateWorkload(prep: PreparedScenario): Workload {
   const sc = prep.scenario;
@@ -43,6 +43,12 @@ export function estimateWorkload(prep: PreparedScenario): Workload {
       rate = on + off > 0 ? (t.onoff.rate * on) / (on + off) : t.onoff.rate;
     }
     interrupts += vectors * rate * seconds;
+  }
+  // NIC packets: at most one interrupt per packet on each vector the driver allocates.
+  if (sc.nic !== undefined) {
+    const stop = Math.min(sc.nic.stop ?? sc.duration, sc.duration);
+    const seconds = Math.max(0, stop - sc.nic.start) / S;
+    interrupts += (sc.nic.rxPps + sc.nic.txPps) * prep.numMsi * seconds;
   }
   const background = prep.params.its.background.rate * (sc.duration / S);
   return { interrupts, events: EVENTS_PER_INTERRUPT * interrupts + 2 * background };

@@ -28,9 +28,14 @@ function manifestWithoutTimes(dir: string): unknown {
   return m;
 }
 
+// A small VF (4 + 8 vectors) keeps each run's resize cycles few: the tests are about files.
 const FLR = [
   "--preset",
   "hns3-guest-flr",
+  "--param",
+  "nic_vectors=5",
+  "--param",
+  "roce_vectors=8",
   "--param",
   "traffic_after=200ms",
   "--set",

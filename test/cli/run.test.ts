@@ -113,11 +113,16 @@ describe("msix-sim run", () => {
       "hns3-roce-load",
       "hns3-qemu-reset",
       "hns3-guest-flr",
+      "hns3-thread-test",
       "single-vector-window",
+      "ice-irdma-load",
     ]) {
       expect(p.stdout).toContain(name);
     }
-    expect(p.stdout).toContain("--param nic_rate=50000");
+    // each driver design with the source functions it follows
+    expect(p.stdout).toContain("Driver designs");
+    expect(p.stdout).toContain("ice_req_irq_msix_misc");
+    expect(p.stdout).toContain("--param tx_pps=1000");
     const s = cli(["schema"]);
     expect(s.status).toBe(0);
     const schema = JSON.parse(s.stdout);
@@ -187,7 +192,7 @@ describe("bad input: a message naming the field, exit code 2, no output", () => 
     [
       "table too small",
       { ...base, params: { device: { tableSize: 16 } } },
-      /params\.device\.tableSize: 16 is smaller than the driver's 49 vectors/,
+      /params\.device\.tableSize: 16 is smaller than the hns3 driver's 49 vectors/,
     ],
     [
       "two traffic kinds",
@@ -210,7 +215,7 @@ describe("bad input: a message naming the field, exit code 2, no output", () => 
     [["run", "--preset", "nope"], /--preset: unknown preset "nope"/],
     [["run", "--profile", "fast"], /--profile: unknown profile "fast"/],
     [["run", "--seed", "-3"], /--seed: must be a whole number/],
-    [["run", "--param", "nic_rate=-1"], /--param nic_rate: must be > 0/],
+    [["run", "--param", "tx_pps=-1"], /--param tx_pps: must be >= 0/],
     [["run", "--param", "bogus=1"], /--param bogus: preset hns3-roce-load has no such parameter/],
     [["run", "--param", "duration=soon"], /--param duration: duration "soon" is not understood/],
     [["run", "--set", "traffic[0].poisson.rate=-2"], /traffic\[0\]\.poisson\.rate: must be > 0/],

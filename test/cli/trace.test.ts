@@ -62,22 +62,22 @@ describe("msix-sim run --trace", () => {
 
   it("the driver's verdict is an event at the end of the run, in the trace and the log", async () => {
     const dir = tempDir();
-    const file = join(dir, "flr.json");
-    // Seed 1 of a VF FLR under legacy: the link stays down.
-    const args = ["run", "--preset", "hns3-guest-flr", "--profile", "legacy", "--seed", "1"];
+    const file = join(dir, "small-itt.json");
+    // dyn-small-itt's ITT is full: the RoCE vectors cannot be set up at the host.
+    const args = ["run", "--preset", "hns3-roce-load", "--profile", "dyn-small-itt"];
     const r = await cliHere([...args, "--trace", file]);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/link_failed\s+YES/);
+    expect(r.stdout).toMatch(/\noutcome\s+setup_failed: \d+ vector\(s\) could not be set up/);
     const events = JSON.parse(readFileSync(file, "utf8")).traceEvents as Array<
       Record<string, unknown>
     >;
     const verdict = events.filter((e) => String(e.name).startsWith("verdict"));
     expect(verdict).toEqual([
-      expect.objectContaining({ name: "verdict: link failed", ts: 10_000_000, cname: "terrible" }),
+      expect.objectContaining({ name: "verdict: setup failed", ts: 30_000_000, cname: "terrible" }),
     ]);
     const log = await cliHere([...args, "--log"]);
     expect(log.stdout.trimEnd().split("\n").pop()).toMatch(
-      /^10000\.000000 ms hns3: verdict: link failed link_up=never reset_attempts=1 /,
+      /^30000\.000000 ms hns3: verdict: setup failed reason="\d+ vector\(s\) could not be set up at the host" link_up=/,
     );
   });
 

@@ -14,9 +14,9 @@ import { plotResults } from "../../src/plot/plot.js";
 import { InputError } from "../../src/scenario/errors.js";
 import { CLI, plotCli, runCli, snapshot, svgTexts, tempDir, xmlProblem } from "./helpers.js";
 
-const BATCH_PLOTS = ["loss-rate", "failure-rate", "drop-windows", "cycle-windows"];
-/** A grid point of the test experiment: no link failure, so no failure-rate plot. */
-const POINT_PLOTS = ["loss-rate", "drop-windows", "cycle-windows"];
+/** No run of the fixtures has a link failure: the failure rate is a line of text. */
+const BATCH_PLOTS = ["loss-rate", "drop-windows", "cycle-windows"];
+const POINT_PLOTS = BATCH_PLOTS;
 const PROFILES = ["legacy", "noresize", "dyn", "dyn-small-itt"];
 
 let batch: string;
@@ -26,7 +26,18 @@ beforeAll(() => {
   const root = tempDir();
   batch = join(root, "batch");
   // cycles.csv, like windows.csv, holds the runs below --window-runs.
-  runCli(["batch", "--preset", "hns3-guest-flr", "--runs", "6", "--out", batch, "--quiet"]);
+  runCli([
+    "batch",
+    "--preset",
+    "hns3-roce-load",
+    "--param",
+    "duration=20s",
+    "--runs",
+    "6",
+    "--out",
+    batch,
+    "--quiet",
+  ]);
   // A small closed-form sweep: two grid columns (rate on x, one panel per window) and the
   // expected_drop_rate column.
   const file = join(root, "exp.json");
@@ -69,10 +80,10 @@ describe("msix-sim plot: batch folder", () => {
     }
   });
 
-  it("failure rate: points, interval bars, labels and readable axis titles", () => {
-    const svg = read(out, "failure-rate.svg");
+  it("loss and failure rates: points, interval bars, labels, readable axis titles; no failure is one line", () => {
+    const svg = read(out, "loss-rate.svg");
     const texts = svgTexts(svg);
-    expect(texts).toContain("failure rate (runs whose link failed)");
+    expect(texts).toContain("loss probability (runs with a dropped interrupt)");
     // Ticks every 20%: eleven labels crowded each other ("90%100%").
     expect(texts.filter((t) => /^\d+%$/.test(t))).toEqual([
       "0%",
@@ -86,18 +97,21 @@ describe("msix-sim plot: batch folder", () => {
     for (const p of PROFILES) expect(texts).toContain(p);
     expect(svg).toContain('class="mark-symbol role-mark');
     expect(svg).toContain('class="mark-rule role-mark');
-    expect(texts.some((t) => /^\d+\/6 failed$/.test(t))).toBe(true);
-    // Zero failures: the bar ends at the exact one-sided bound, not at Wilson's.
-    const spec = JSON.parse(read(out, "failure-rate.vl.json"));
+    expect(texts.some((t) => /^\d+\/6 lost an interrupt$/.test(t))).toBe(true);
+    const spec = JSON.parse(read(out, "loss-rate.vl.json"));
     const summary = read(batch, "summary.csv").trim().split("\n");
     const cols = summary[0]!.split(",");
     for (const line of summary.slice(1)) {
       const row = Object.fromEntries(line.split(",").map((v, i) => [cols[i], v]));
       const d = spec.data.values.find((v: { profile: string }) => v.profile === row.profile);
-      const expected =
-        row.link_failures === "0" ? row.failure_upper95_exact : row.failure_ci95_high;
-      expect(d.high).toBeCloseTo(Number(expected), 8);
+      expect(d.high).toBeCloseTo(Number(row.drop_rate_ci95_high), 8);
+      expect(row.link_failures).toBe("0");
     }
+    // No link failure anywhere: a line saying so (with the exact bound), not a chart of zeros.
+    expect(existsSync(join(out, "failure-rate.svg"))).toBe(false);
+    expect(read(out, "index.html")).toContain(
+      '<p id="failure-rate">No link failure in any run of any profile (exact one-sided 95% upper bound of the failure rate: at most 39.3%).</p>',
+    );
   });
 
   it("drop windows: ECDF lines on a log time axis", () => {
@@ -109,8 +123,8 @@ describe("msix-sim plot: batch folder", () => {
     const spec = JSON.parse(read(out, "drop-windows.vl.json"));
     expect(spec.encoding.x.scale.type).toBe("log");
     expect(spec.data.values.every((d: { total: number }) => d.total > 0)).toBe(true);
-    // dyn-small-itt never drops here: named in the subtitle, no line.
-    expect(spec.title.subtitle.join(" ")).toMatch(/no drop window in any run: .*dyn-small-itt/);
+    // dyn never drops here: named in the subtitle, no line.
+    expect(spec.title.subtitle.join(" ")).toMatch(/no drop window in any run: .*dyn/);
   });
 
   it("cycle windows: mean drop window per resize cycle against active vectors", () => {
@@ -128,7 +142,7 @@ describe("msix-sim plot: batch folder", () => {
 
   it("index.html is self-contained: title, summary table, the SVGs inline, unique ids", () => {
     const html = read(out, "index.html");
-    expect(html).toContain("<title>msix-sim batch: preset hns3-guest-flr</title>");
+    expect(html).toContain("<title>msix-sim batch: preset hns3-roce-load</title>");
     expect(html).toContain("6 runs per profile (seeds 1..6)");
     expect(html).toContain("<table>");
     // A short table with plain headers; the full CSV a link away.
@@ -144,7 +158,9 @@ describe("msix-sim plot: batch folder", () => {
       "resize cycles",
       "port resets",
     ]);
-    expect(html).toContain("No run had a failed reset or a RoCE failure.");
+    expect(html).toContain(
+      "No run had a failed reset, a RoCE failure, a stalled queue or an incomplete run.",
+    );
     const href = /<a href="([^"]+)">summary\.csv<\/a>/.exec(html)![1]!;
     expect(resolve(out, decodeURI(href))).toBe(join(batch, "summary.csv"));
     for (const p of PROFILES) expect(html).toContain(`<td>${p}</td>`);
@@ -300,7 +316,7 @@ describe("msix-sim plot: bad input", () => {
     const out = join(tempDir(), "o");
     const r = plotCli([batch, "--out", out]);
     expect(r.status).toBe(0);
-    expect(r.stdout).toContain(`wrote ${out}/index.html and 4 plots`);
+    expect(r.stdout).toContain(`wrote ${out}/index.html and 3 plots`);
     expect(existsSync(join(out, "drop-windows.svg"))).toBe(true);
   });
 });

@@ -174,9 +174,9 @@ dyn-small-itt,40,0,0,0,0.08762,0.07216,0,0,0,0.08762,0,0,0`);
     expect(small![4]).toMatchObject({ text: "40 (100%)" });
     expect(legacy![7]).toMatchObject({ text: "690.5 ms median", sub: "p99 691.3 ms" });
     expect(t.notes).toEqual([
-      "RoCE failed: hns_roce did not come up",
-      "setup failed: interrupts still pending at the end: a vector that was set up never delivered",
-      "No run had a failed reset.",
+      "RoCE failed: the NIC is fine but RoCE did not initialise",
+      "setup failed: the driver never got working vectors (its probe failed, or a vector could not be set up at the host, e.g. -ENOSPC from a full ITT)",
+      "No run had a failed reset, a stalled queue or an incomplete run.",
     ]);
     // The loss chart reads its own columns; without failures there is no exact bound for it.
     const loss = failureData(s, [], LOSS);

@@ -87,6 +87,11 @@ export class GuestMsix {
     yield this.restore();
   }
 
+  /** The driver has unmasked entry v and not masked it since (it expects interrupts on v). */
+  isUnmasked(v: number): boolean {
+    return this.unmasked.has(v);
+  }
+
   /** Forget the driver's state after a device reset that the guest did not ask for. */
   forget(): void {
     this.unmasked.clear();

@@ -37,6 +37,11 @@ export class VfioMsix implements VectorNotifiers, EventfdSink {
   setIrqsCalls = 0;
   /** Times nr_vectors grew (with or without a host teardown). */
   vectorGrowths = 0;
+  /**
+   * Vectors whose last VFIO_DEVICE_SET_IRQS with an eventfd failed (e.g. -ENOSPC from a full ITT):
+   * QEMU only reports "failed to set irqs"; the guest believes the vector works.
+   */
+  readonly failedVectors = new Set<number>();
   private readonly vectors = new Map<number, QemuVector>();
   private deferRouting = false;
   private routesToCommit = 0;
@@ -240,9 +245,15 @@ export class VfioMsix implements VectorNotifiers, EventfdSink {
     this.setIrqsCalls++;
     yield this.cpu.spend(this.params.qemu.setIrqsPrepare);
     const r: number = yield this.host.ioctl_set_irqs(req);
-    if (r !== 0)
-      if (this.cpu.on)
-        this.cpu.log("vfio: failed to set irqs", { start: req.start, count: req.count, err: r });
+    if (req.fds !== null) {
+      for (let i = 0; i < req.count; i++) {
+        const v = req.start + i;
+        if (r !== 0 && req.fds[i] !== -1) this.failedVectors.add(v);
+        else this.failedVectors.delete(v);
+      }
+    }
+    if (r !== 0 && this.cpu.on)
+      this.cpu.log("vfio: failed to set irqs", { start: req.start, count: req.count, err: r });
   }
 
   private *commitRoutes(): Step {

@@ -11,7 +11,6 @@ import {
   type Simulation,
   type Time,
 } from "../../engine/index.js";
-import type { IrqBus } from "../irq-bus.js";
 
 /** A device that raises events on vectors (the physical function). */
 export interface EventTarget {
@@ -64,12 +63,6 @@ export const TrafficSchema = z
       .optional()
       .describe(
         "raise only while this gate is open (a driver opens it, e.g. 'nic' when the interface is up)",
-      ),
-    napi: z
-      .boolean()
-      .default(false)
-      .describe(
-        "one interrupt outstanding at a time (NAPI): arrivals meanwhile are absorbed; a dropped interrupt stalls the queue until its gate reopens",
       ),
   })
   .strict()
@@ -142,27 +135,17 @@ export class Gates {
   }
 }
 
-/** Told when a NAPI queue stalls because its interrupt was dropped. */
-export type StallListener = (vector: number, at: Time) => void;
-
 /**
  * One vector's arrivals. The arrival times are a fixed sequence drawn from the source's own
  * stream, whatever happens to the interrupts, so every profile sees the same arrivals. While
- * nothing can come of an arrival (gate closed, queue stalled) the source goes dormant instead
- * of scheduling events; when it wakes it draws the arrivals it slept through (the same draws),
- * so the sequence is unchanged. The arrival handler is created once: no allocation per event.
+ * its gate is closed the source goes dormant instead of scheduling events; when the gate opens
+ * it draws the arrivals it slept through (the same draws), so the sequence is unchanged. The
+ * arrival handler is created once: no allocation per event. (NIC queues, whose interrupts
+ * depend on the driver re-enabling them, are src/model/device/queue-vector.ts.)
  */
 abstract class Source {
   private readonly fire = (): void => this.arrive();
   gate: Gate | null = null;
-  napi = false;
-  /** NAPI: an interrupt is out and not yet handled... */
-  outstanding = false;
-  /** ...until this time, once its delivery is on its way (Infinity while it waits in a pending bit). */
-  outstandingUntil = Number.POSITIVE_INFINITY;
-  /** NAPI: that interrupt was dropped; the queue waits for a restart. */
-  stalled = false;
-  onStall: StallListener | null = null;
   /** The next arrival (already drawn), or Infinity. */
   private nextAt = Number.POSITIVE_INFINITY;
   private dormant = false;
@@ -188,37 +171,15 @@ abstract class Source {
   private arrive(): void {
     this.nextAt = this.bounded(this.following(this.sim.now));
     const closed = this.gate !== null && !this.gate.open;
-    if (!closed) {
-      if (!this.napi) this.target.raise(this.vector);
-      else {
-        if (this.outstanding && this.sim.now > this.outstandingUntil) this.outstanding = false;
-        if (!this.outstanding && !this.stalled) {
-          this.outstanding = true;
-          this.outstandingUntil = Number.POSITIVE_INFINITY;
-          this.target.raise(this.vector);
-        } // else absorbed into the pending poll
-      }
+    if (closed) this.dormant = true;
+    else {
+      this.target.raise(this.vector);
+      this.schedule();
     }
-    if (closed || this.stalled) this.dormant = true;
-    else this.schedule();
   }
 
-  /** An interrupt on this vector is on its way to the guest, arriving at `at`. */
-  deliveryAt(at: Time): void {
-    if (this.outstanding) this.outstandingUntil = Math.min(this.outstandingUntil, at);
-  }
-
-  lost(at: Time): void {
-    if (!this.outstanding) return;
-    this.outstanding = false;
-    this.stalled = true;
-    this.onStall?.(this.vector, at);
-  }
-
-  /** The queue is re-initialised (its gate reopened): a stall ends, a dormant source wakes. */
+  /** The gate reopened: a dormant source wakes. */
   restart(): void {
-    this.outstanding = false;
-    this.stalled = false;
     if (!this.dormant) return;
     this.dormant = false;
     const now = this.sim.now;
@@ -326,8 +287,6 @@ export type { Source };
 export interface TrafficContext {
   readonly groups?: VectorGroups;
   readonly gates: Gates;
-  readonly bus: IrqBus;
-  readonly onStall: StallListener;
 }
 
 /** Starts every source of every spec; no arrival at or after `runEnd`. Returns the sources. */
@@ -386,13 +345,6 @@ export function startTraffic(
       if (spec.gate !== undefined) {
         src.gate = ctx.gates.get(spec.gate);
         src.gate.sources.push(src);
-      }
-      if (spec.napi) {
-        src.napi = true;
-        src.onStall = ctx.onStall;
-        const s = src;
-        ctx.bus.onDeliveryScheduled(v, (at) => s.deliveryAt(at));
-        ctx.bus.onDropped(v, (at) => s.lost(at));
       }
       src.begin(spec.start);
       sources.push(src);
