@@ -138,6 +138,7 @@ export function summaryTable(
   const head = [
     "profile",
     "runs",
+    "ok",
     "link failed",
     "95% CI",
     ...kinds.map((k) => k.label),
@@ -153,6 +154,9 @@ export function summaryTable(
     return [
       String(r.profile),
       String(r.runs),
+      r.outcome_ok === undefined || r.outcome_ok === null
+        ? "-"
+        : `${r.outcome_ok} (${pct(Number(r.outcome_ok) / Number(r.runs))})`,
       `${r.link_failures} (${pct(r.failure_rate)})`,
       r.failure_upper95_exact !== null
         ? `<= ${pct(r.failure_upper95_exact)}`
@@ -176,9 +180,10 @@ export function summaryTable(
       .map((c, i) => c.padEnd(widths[i]!))
       .join("  ")
       .trimEnd();
-  const notes = kinds
-    .filter((k) => k.key !== "link_failed")
-    .map((k) => `${k.label}: ${k.description}`);
+  const notes = [
+    "ok: every run ends in one outcome (runs.csv `outcome`); link failed: the link is down for good (link_failed or reset_failed)",
+    ...kinds.filter((k) => k.key !== "link_failed").map((k) => `${k.label}: ${k.description}`),
+  ];
   return `${[line(head), line(widths.map((w) => "-".repeat(w))), ...body.map(line)].join("\n")}\n${notes.length > 0 ? `(${notes.join("; ")})\n` : ""}`;
 }
 
