@@ -21,6 +21,7 @@ import { listText } from "./spec-common.js";
 import { cyclesSpec } from "./spec-cycles.js";
 import { dropEcdfSpec } from "./spec-drop-ecdf.js";
 import { anyEvent, FAILURE, failureFacetSpec, failureSpec, LOSS } from "./spec-failure.js";
+import { hasOutcomes, outcomesSpec } from "./spec-outcomes.js";
 import { sweepSpec } from "./spec-sweep.js";
 import { percent, type RowOutcomes, shortSummary } from "./summary-table.js";
 
@@ -148,6 +149,9 @@ async function plotBatch(r: BatchResults, out: string, point?: PointContext): Pr
   const files: string[] = [];
   const notes: string[] = [];
   const sections: Section[] = [
+    ...(hasOutcomes(r.summary)
+      ? [{ name: "outcomes", heading: "Outcomes", spec: outcomesSpec(r.summary, r.profiles) }]
+      : []),
     {
       name: "loss-rate",
       heading: "Loss probability",
@@ -214,6 +218,15 @@ async function plotExperiment(
       heading: "Across the grid",
       spec: sweepSpec(r.summary, r.gridColumns, r.profiles),
     },
+    ...(hasOutcomes(r.summary)
+      ? [
+          {
+            name: "outcomes",
+            heading: "Outcomes per grid point",
+            spec: outcomesSpec(r.summary, r.profiles, r.gridColumns),
+          },
+        ]
+      : []),
     failureSection(
       r.summary,
       () => ({

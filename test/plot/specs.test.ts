@@ -207,3 +207,31 @@ dyn-small-itt,40,0,0,0,0.08762,0.07216,0,0,0,0.08762,0,0,0`);
     );
   });
 });
+
+describe("outcome breakdown", () => {
+  it("stacks the fraction of runs in each outcome per profile; absent outcomes take no colour", async () => {
+    const { outcomesSpec, hasOutcomes } = await import("../../src/plot/spec-outcomes.js");
+    const summary =
+      table(`profile,runs,outcome_ok,outcome_queue_stalled,outcome_roce_failed,outcome_link_failed,outcome_incomplete,outcome_reset_failed,outcome_setup_failed
+legacy,10,7,0,0,1,0,2,0
+dyn-small-itt,10,0,0,0,0,0,0,10`);
+    expect(hasOutcomes(summary)).toBe(true);
+    const spec = outcomesSpec(summary, ["legacy", "dyn-small-itt"]) as {
+      data: { values: Array<Record<string, unknown>> };
+      encoding: { color: { scale: { domain: string[] } } };
+    };
+    const v = spec.data.values.map((d) => [d.profile, d.outcome, d.fraction]);
+    expect(v).toEqual([
+      ["legacy", "ok", 0.7],
+      ["legacy", "link_failed", 0.1],
+      ["legacy", "reset_failed", 0.2],
+      ["dyn-small-itt", "setup_failed", 1],
+    ]);
+    expect(spec.encoding.color.scale.domain).toEqual([
+      "ok",
+      "link_failed",
+      "reset_failed",
+      "setup_failed",
+    ]);
+  });
+});
