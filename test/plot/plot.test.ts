@@ -15,7 +15,7 @@ import { InputError } from "../../src/scenario/errors.js";
 import { CLI, plotCli, runCli, snapshot, svgTexts, tempDir, xmlProblem } from "./helpers.js";
 
 /** No run of the fixtures has a link failure: the failure rate is a line of text. */
-const BATCH_PLOTS = ["loss-rate", "drop-windows", "cycle-windows"];
+const BATCH_PLOTS = ["outcomes", "loss-rate", "drop-windows", "cycle-windows"];
 const POINT_PLOTS = BATCH_PLOTS;
 const PROFILES = ["legacy", "noresize", "dyn", "dyn-small-itt"];
 
@@ -316,7 +316,7 @@ describe("msix-sim plot: bad input", () => {
     const out = join(tempDir(), "o");
     const r = plotCli([batch, "--out", out]);
     expect(r.status).toBe(0);
-    expect(r.stdout).toContain(`wrote ${out}/index.html and 3 plots`);
+    expect(r.stdout).toContain(`wrote ${out}/index.html and 4 plots`);
     expect(existsSync(join(out, "drop-windows.svg"))).toBe(true);
   });
 });
