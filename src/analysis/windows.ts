@@ -26,6 +26,13 @@ import {
  * A drop window is a maximal interval in which the guest expects delivery on v (QEMU's view:
  * in use and unmasked) and the fate is a drop with one cause; a defer window, the same with a
  * delivery that waited in a pending bit.
+ *
+ * Cost: one sweep per vector over its candidate instants in time order. The candidates are
+ * merged from the already sorted tracks (no sort), and every track is read through a `Reader`
+ * that keeps its place, so a read costs O(1) amortised instead of a binary search. The
+ * function-wide tracks (Enable, Function Mask, PBA clears) are merged once per run. An
+ * interrupt that waits in the PBA is resolved from two look-ups (the vector's next return to
+ * deliverable, the next PBA clear), not by scanning the device changes that follow it.
  */
 export interface Window {
   readonly vector: number;
@@ -67,211 +74,378 @@ export function windowsOf(r: {
   });
 }
 
+/** Drop and defer windows of every vector, by vector then start. */
 export function computeWindows(inp: WindowInputs): { drop: Window[]; defer: Window[] } {
+  const tl = inp.timeline;
+  const enable = track(tl, Track.ENABLE, 0);
+  const fmask = track(tl, Track.FMASK, 0);
+  const pbaClear = track(tl, Track.PBA_CLEAR, 0);
+  // Once per run, not once per vector.
+  const fn: FunctionTracks = {
+    enable,
+    pbaClear,
+    open: combine(enable, 0, fmask, 0, (e, m) => (e === 1 && m === 0 ? 1 : 0)),
+    changes: union([enable.times, fmask.times, pbaClear.times]),
+  };
   const drop: Window[] = [];
   const defer: Window[] = [];
+  const sweep = new SweepReaders();
+  // Two path probes: `now` follows interrupts raised at the sweep's instant (non-decreasing, so
+  // its readers only step forward); `later` follows those that waited in the PBA and are sent
+  // when the vector becomes deliverable again.
+  const now = new PathProbe(inp);
+  const later = new PathProbe(inp);
   for (let v = 0; v < inp.tableSize; v++) {
-    const w = vectorWindows(inp, v);
-    drop.push(...w.drop);
-    defer.push(...w.defer);
+    vectorWindows(inp, fn, v, sweep, now, later, drop, defer);
   }
   return { drop, defer };
+}
+
+interface FunctionTracks {
+  readonly enable: StepFunction;
+  readonly pbaClear: StepFunction;
+  /** 1 while MSI-X is enabled and the function not masked. */
+  readonly open: StepFunction;
+  /** Sorted change times of Enable, Function Mask and PBA clears, without repeats. */
+  readonly changes: readonly number[];
 }
 
 function track(tl: Timeline, kind: number, index: number): StepFunction {
   return tl.get(kind as never, index) ?? EMPTY;
 }
 
-function at(f: StepFunction, t: Time, initial: number): number {
-  const i = lastAtOrBefore(f.times, t);
-  return i < 0 ? initial : f.values[i]!;
-}
+/**
+ * Reads one recorded track at successive instants. It keeps its place: reads at
+ * non-decreasing instants (the sweep) step forward, O(1) amortised; a read before the previous
+ * one, or far after it, is a binary search. Any order of reads gives the right answer.
+ */
+class Reader {
+  private times: ArrayLike<number> = EMPTY.times;
+  private values: ArrayLike<number> = EMPTY.values;
+  private initial = 0;
+  /** Index of the last change at or before the previous read's instant, or -1. */
+  private i = -1;
 
-/** First change time strictly after t, or Infinity. */
-function nextAfter(times: readonly number[], t: Time): number {
-  const i = lastAtOrBefore(times, t) + 1;
-  return i < times.length ? times[i]! : Number.POSITIVE_INFINITY;
-}
+  /** Reads step function f, whose value before its first change is `initial`. */
+  track(f: StepFunction, initial: number): this {
+    this.times = f.times;
+    this.values = f.values;
+    this.initial = initial;
+    this.i = -1;
+    return this;
+  }
 
-/** Any mark in (a, b]? */
-function markIn(f: StepFunction, a: Time, b: Time): boolean {
-  const t = nextAfter(f.times, a);
-  return t <= b;
-}
+  /** Reads a sorted list of instants (index() only). */
+  list(times: ArrayLike<number>): this {
+    this.times = times;
+    this.values = times;
+    this.initial = 0;
+    this.i = -1;
+    return this;
+  }
 
-function vectorWindows(inp: WindowInputs, v: number): { drop: Window[]; defer: Window[] } {
-  const tl = inp.timeline;
-  const L = inp.lpiTakeLatency;
-  const enable = track(tl, Track.ENABLE, 0);
-  const fmask = track(tl, Track.FMASK, 0);
-  const pbaClear = track(tl, Track.PBA_CLEAR, 0);
-  const mask = track(tl, Track.MASK, v);
-  const xlate = track(tl, Track.XLATE, v);
-  const guest = track(tl, Track.GUEST, v);
-  const qemuPbaClear = track(tl, Track.QEMU_PBA_CLEAR, v);
-  if (guest.times.length === 0) return { drop: [], defer: [] };
-
-  const lpis = [...new Set(xlate.values.filter((x) => x >= 0))];
-  const lpiTracks = new Map(
-    lpis.map((lpi) => [
-      lpi,
-      {
-        enabled: track(tl, Track.LPI_ENABLED, lpi),
-        discard: track(tl, Track.LPI_DISCARD, lpi),
-        host: track(tl, Track.HOST, lpi),
-      },
-    ]),
-  );
-
-  // Device-level changes, for resolving a masked (pending) interrupt.
-  const deviceChanges = mergeSorted([enable.times, fmask.times, mask.times, pbaClear.times]);
-  const deliverableAt = (t: Time): boolean =>
-    at(enable, t, 0) === 1 && at(fmask, t, 0) === 0 && at(mask, t, 1) === 0;
-
-  const fromQemu = (tau: Time, lpiHost: number): Fate => {
-    if (lpiHost === HostRoute.KVM) return DELIVERED;
-    const g = at(guest, tau, GuestView.UNUSED);
-    if (g === GuestView.UNUSED) return Cause.GUEST_VECTOR_UNUSED;
-    if (g === GuestView.UNMASKED) return DELIVERED;
-    // Kept in QEMU's emulated PBA until the guest unmasks, unless cleared first.
-    let t = tau;
-    for (;;) {
-      const c = nextAfter(guest.times, t);
-      if (markIn(qemuPbaClear, tau, Math.min(c, inp.end))) {
-        return Cause.GUEST_VECTOR_UNUSED;
+  /** Index of the last change at or before t, or -1. */
+  index(t: Time): number {
+    const times = this.times;
+    let i = this.i;
+    if (i >= 0 && times[i]! > t) {
+      i = lastAtOrBefore(times, t, 0, i - 1);
+    } else {
+      const n = times.length;
+      // A few steps cover the sweep's usual advance; a longer jump is a binary search.
+      for (let k = 0; i + 1 < n && times[i + 1]! <= t; k++) {
+        if (k === 4) {
+          i = lastAtOrBefore(times, t, i + 1, n - 1);
+          break;
+        }
+        i++;
       }
-      if (c > inp.end) return PENDING;
-      const now = at(guest, c, GuestView.UNUSED);
-      if (now === GuestView.UNMASKED) return DEFERRED;
-      if (now === GuestView.UNUSED) return Cause.GUEST_VECTOR_UNUSED;
-      t = c;
     }
-  };
+    this.i = i;
+    return i;
+  }
 
-  const fromSend = (s: Time, deferred: boolean): Fate => {
-    const x = at(xlate, s, XLATE_NO_MESSAGE);
+  /** The value in force at t (after every change at t). */
+  at(t: Time): number {
+    const i = this.index(t);
+    return i < 0 ? this.initial : this.values[i]!;
+  }
+
+  /** First change time strictly after t, or Infinity. */
+  nextAfter(t: Time): number {
+    const i = this.index(t) + 1;
+    return i < this.times.length ? this.times[i]! : Number.POSITIVE_INFINITY;
+  }
+
+  /** Any mark in (a, b]? */
+  markIn(a: Time, b: Time): boolean {
+    return this.nextAfter(a) <= b;
+  }
+
+  /** First time after t at which the value becomes `value`, or Infinity. */
+  nextTimeWith(t: Time, value: number): number {
+    const times = this.times;
+    for (let i = this.index(t) + 1; i < times.length; i++) {
+      if (this.values[i] === value) return times[i]!;
+    }
+    return Number.POSITIVE_INFINITY;
+  }
+}
+
+/**
+ * The tracks of one LPI. The LPI is read at two stages of an interrupt's path: when the ITS
+ * makes it pending (the send instant s) and when the redistributor takes it (s + L); one reader
+ * per stage keeps each moving forward during the sweep.
+ */
+interface LpiReaders {
+  readonly enabledAtSend: Reader;
+  readonly discard: Reader;
+  readonly enabledAtTake: Reader;
+  readonly host: Reader;
+}
+
+/** What the sweep reads at its own instant t. */
+class SweepReaders {
+  readonly enable = new Reader();
+  /** 1 while the vector is deliverable: enabled, function and vector unmasked. */
+  readonly deliverable = new Reader();
+  readonly pbaClear = new Reader();
+  /** QEMU's view at t (does the guest expect delivery?). */
+  readonly guest = new Reader();
+}
+
+/** The path of a message the function sends on one vector: its fate. */
+class PathProbe {
+  private readonly xlate = new Reader();
+  /** QEMU's view at the instant a delivery reaches QEMU (an LPI take). */
+  private readonly guestAtTake = new Reader();
+  private readonly qemuPbaClear = new Reader();
+  private readonly lpis = new Map<number, LpiReaders>();
+  private lastLpi = -1;
+  private lastLpiReaders: LpiReaders | null = null;
+  private v = 0;
+  private readonly tl: Timeline;
+  private readonly L: Time;
+  private readonly end: Time;
+
+  constructor(inp: WindowInputs) {
+    this.tl = inp.timeline;
+    this.L = inp.lpiTakeLatency;
+    this.end = inp.end;
+  }
+
+  reset(v: number, xlate: StepFunction, guest: StepFunction): void {
+    this.v = v;
+    this.xlate.track(xlate, XLATE_NO_MESSAGE);
+    this.guestAtTake.track(guest, GuestView.UNUSED);
+    this.qemuPbaClear.track(track(this.tl, Track.QEMU_PBA_CLEAR, v), 0);
+    this.lpis.clear();
+    this.lastLpi = -1;
+    this.lastLpiReaders = null;
+  }
+
+  private lpi(x: number): LpiReaders {
+    if (x === this.lastLpi) return this.lastLpiReaders!;
+    let r = this.lpis.get(x);
+    if (r === undefined) {
+      const tl = this.tl;
+      const enabled = track(tl, Track.LPI_ENABLED, x);
+      r = {
+        enabledAtSend: new Reader().track(enabled, 0),
+        discard: new Reader().track(track(tl, Track.LPI_DISCARD, x), 0),
+        enabledAtTake: new Reader().track(enabled, 0),
+        host: new Reader().track(track(tl, Track.HOST, x), HostRoute.NONE),
+      };
+      this.lpis.set(x, r);
+    }
+    this.lastLpi = x;
+    this.lastLpiReaders = r;
+    return r;
+  }
+
+  /** The fate of a message the function sends at s (`deferred`: it waited in the PBA). */
+  fromSend(s: Time, deferred: boolean): Fate {
+    const x = this.xlate.at(s);
     if (x === XLATE_NO_MESSAGE) {
-      throw new Error(`model invariant: vector ${v} would send an all-zero message at ${s} ns`);
+      throw new Error(
+        `model invariant: vector ${this.v} would send an all-zero message at ${s} ns`,
+      );
     }
     if (x < 0) return -x;
-    const lt = lpiTracks.get(x)!;
+    const lt = this.lpi(x);
+    const L = this.L;
+    const end = this.end;
     let since = s;
-    let due = at(lt.enabled, s, 0) === 1 ? s + L : Number.NaN;
+    let due = lt.enabledAtSend.at(s) === 1 ? s + L : Number.NaN;
     let waited = deferred;
     for (;;) {
       if (Number.isNaN(due)) {
         // Waiting for the LPI to be enabled.
         waited = true;
-        const e = nextEnable(lt.enabled, since);
-        if (markIn(lt.discard, since, Math.min(e, inp.end))) {
-          return Cause.DISCARDED_WHILE_PENDING;
-        }
-        if (e > inp.end) return PENDING;
+        const e = lt.enabledAtSend.nextTimeWith(since, 1);
+        if (lt.discard.markIn(since, Math.min(e, end))) return Cause.DISCARDED_WHILE_PENDING;
+        if (e > end) return PENDING;
         since = e;
         due = e + L;
       }
-      if (markIn(lt.discard, since, Math.min(due, inp.end))) {
-        return Cause.DISCARDED_WHILE_PENDING;
-      }
-      if (due > inp.end) return PENDING;
-      if (at(lt.enabled, due, 0) === 1) break;
+      if (lt.discard.markIn(since, Math.min(due, end))) return Cause.DISCARDED_WHILE_PENDING;
+      if (due > end) return PENDING;
+      if (lt.enabledAtTake.at(due) === 1) break;
       since = due;
       due = Number.NaN;
     }
-    const host = at(lt.host, due, HostRoute.NONE);
+    const host = lt.host.at(due);
     if (host === HostRoute.NONE) return Cause.NO_HOST_HANDLER;
-    const f = fromQemu(due, host);
+    const f = this.fromQemu(due, host);
     return f === DELIVERED && waited ? DEFERRED : f;
-  };
+  }
 
-  const fate = (t: Time): Fate => {
-    if (at(enable, t, 0) === 0) return Cause.MSIX_DISABLED;
-    if (deliverableAt(t)) return fromSend(t, false);
-    // Pending in the PBA until the vector is deliverable again, unless the bits are cleared.
-    // Every clear is itself a device change, so the outcome is the same for every t before the
-    // same next change: remember it by that change's index.
-    const first = lastAtOrBefore(deviceChanges, t) + 1;
-    const known = pendingFate.get(first);
-    if (known !== undefined) return known;
-    const f = resolvePending(t, first);
-    pendingFate.set(first, f);
-    return f;
-  };
-
-  const resolvePending = (t: Time, first: number): Fate => {
-    for (let i = first; i < deviceChanges.length; i++) {
-      const c = deviceChanges[i]!;
-      if (c > inp.end) break;
-      if (markIn(pbaClear, t, c)) return Cause.MSIX_DISABLED;
-      if (deliverableAt(c)) return fromSend(c, true);
+  /** The fate of a delivery that reaches QEMU at tau through `host`. */
+  private fromQemu(tau: Time, host: number): Fate {
+    if (host === HostRoute.KVM) return DELIVERED;
+    const guest = this.guestAtTake;
+    const g = guest.at(tau);
+    if (g === GuestView.UNUSED) return Cause.GUEST_VECTOR_UNUSED;
+    if (g === GuestView.UNMASKED) return DELIVERED;
+    // Kept in QEMU's emulated PBA until the guest unmasks, unless cleared first.
+    let t = tau;
+    for (;;) {
+      const c = guest.nextAfter(t);
+      if (this.qemuPbaClear.markIn(tau, Math.min(c, this.end))) {
+        return Cause.GUEST_VECTOR_UNUSED;
+      }
+      if (c > this.end) return PENDING;
+      const now = guest.at(c);
+      if (now === GuestView.UNMASKED) return DEFERRED;
+      if (now === GuestView.UNUSED) return Cause.GUEST_VECTOR_UNUSED;
+      t = c;
     }
-    if (markIn(pbaClear, t, inp.end)) return Cause.MSIX_DISABLED;
-    return PENDING;
-  };
-  const pendingFate = new Map<number, Fate>();
+  }
+}
 
+function vectorWindows(
+  inp: WindowInputs,
+  fn: FunctionTracks,
+  v: number,
+  sweep: SweepReaders,
+  now: PathProbe,
+  later: PathProbe,
+  drop: Window[],
+  defer: Window[],
+): void {
+  const tl = inp.timeline;
+  const L = inp.lpiTakeLatency;
+  const end = inp.end;
+  const guest = track(tl, Track.GUEST, v);
+  if (guest.times.length === 0) return;
   // Only instants at which the guest expects delivery matter: find those intervals first.
-  const expected = intervalsWhere(guest, GuestView.UNMASKED, GuestView.UNUSED, inp.end);
-  if (expected.length === 0) return { drop: [], defer: [] };
+  const expected = intervalsWhere(guest, GuestView.UNMASKED, GuestView.UNUSED, end);
+  if (expected.length === 0) return;
+
+  const mask = track(tl, Track.MASK, v);
+  const xlate = track(tl, Track.XLATE, v);
+  sweep.enable.track(fn.enable, 0);
+  sweep.deliverable.track(
+    combine(fn.open, 0, mask, 1, (o, m) => (o === 1 && m === 0 ? 1 : 0)),
+    0,
+  );
+  sweep.pbaClear.track(fn.pbaClear, 0);
+  sweep.guest.track(guest, GuestView.UNUSED);
+  now.reset(v, xlate, guest);
+  later.reset(v, xlate, guest);
 
   // Candidate breakpoints: every change time c of a track the fate reads, and c - L, kept when
-  // inside an expected interval; plus the intervals' own ends.
-  const tracks: StepFunction[] = [enable, fmask, mask, xlate, pbaClear, qemuPbaClear, guest];
-  for (const lt of lpiTracks.values()) tracks.push(lt.enabled, lt.discard, lt.host);
-  let n = 0;
-  for (const f of tracks) n += 2 * f.times.length;
-  const cand = new Float64Array(n + 2 * expected.length);
-  let k = 0;
-  for (const f of tracks) {
-    for (const c of f.times) {
-      cand[k++] = c;
-      cand[k++] = c - L;
-    }
+  // inside an expected interval; plus the intervals' own ends (guest changes, or the end).
+  const own: Array<readonly number[]> = [
+    mask.times,
+    xlate.times,
+    track(tl, Track.QEMU_PBA_CLEAR, v).times,
+    guest.times,
+  ];
+  for (const lpi of new Set(xlate.values)) {
+    if (lpi < 0) continue;
+    own.push(track(tl, Track.LPI_ENABLED, lpi).times);
+    own.push(track(tl, Track.LPI_DISCARD, lpi).times);
+    own.push(track(tl, Track.HOST, lpi).times);
   }
-  for (const [a, b] of expected) {
-    cand[k++] = a;
-    cand[k++] = b;
-  }
-  cand.sort();
-  const sorted: number[] = [];
-  let iv = 0;
-  for (let i = 0; i < cand.length; i++) {
-    const t = cand[i]!;
-    if (t < 0 || t > inp.end || (sorted.length > 0 && sorted[sorted.length - 1] === t)) continue;
-    while (iv < expected.length && expected[iv]![1] < t) iv++;
-    if (iv < expected.length && expected[iv]![0] <= t) sorted.push(t);
-  }
+  const changes = merge(fn.changes, union(own));
 
-  const drop: Window[] = [];
-  const defer: Window[] = [];
-  let openDrop: { start: Time; cause: number } | null = null;
-  let openDefer: Time | null = null;
-  const close = (t: Time): void => {
-    if (openDrop !== null && t > openDrop.start) {
-      drop.push({ vector: v, start: openDrop.start, end: t, cause: causeName(openDrop.cause) });
+  // A masked vector keeps the interrupt pending in the PBA. It is sent at the first instant r
+  // after t at which the vector is deliverable again (deliverability rises only at a change of
+  // Enable, Function Mask or Mask), unless a PBA clear comes first (at or before r). The
+  // outcome depends on (r, next clear) alone, the same for a run of candidates: remember it.
+  let memoRise = Number.NaN;
+  let memoClear = Number.NaN;
+  let memoFate: Fate = PENDING;
+  const fate = (t: Time): Fate => {
+    if (sweep.enable.at(t) === 0) return Cause.MSIX_DISABLED;
+    if (sweep.deliverable.at(t) === 1) return now.fromSend(t, false);
+    const rise = sweep.deliverable.nextTimeWith(t, 1);
+    const clear = sweep.pbaClear.nextAfter(t);
+    if (rise !== memoRise || clear !== memoClear) {
+      memoRise = rise;
+      memoClear = clear;
+      if (rise <= end) memoFate = clear <= rise ? Cause.MSIX_DISABLED : later.fromSend(rise, true);
+      else memoFate = clear <= end ? Cause.MSIX_DISABLED : PENDING;
     }
-    openDrop = null;
+    return memoFate;
   };
-  const closeDefer = (t: Time): void => {
-    if (openDefer !== null && t > openDefer) {
-      defer.push({ vector: v, start: openDefer, end: t, cause: "deferred" });
+
+  let openCause = -1; // the open drop window's cause, or -1
+  let openStart = 0;
+  let deferOpen = false;
+  let deferStart = 0;
+  let iv = 0;
+  // The candidates in order: the change times c (index p) merged with c - L (index q), then the
+  // end of the run.
+  const n = changes.length;
+  let p = 0;
+  let q = 0;
+  let last = Number.NEGATIVE_INFINITY;
+  for (;;) {
+    let t: number;
+    if (p < n && (q >= n || changes[p]! <= changes[q]! - L)) t = changes[p++]!;
+    else if (q < n) t = changes[q++]! - L;
+    else if (last < end) t = end;
+    else break;
+    if (t === last || t < 0) continue;
+    if (t > end) {
+      if (last >= end) break;
+      t = end;
+      p = q = n;
     }
-    openDefer = null;
-  };
-  for (const t of sorted) {
-    const expects = at(guest, t, GuestView.UNUSED) === GuestView.UNMASKED;
-    const f = expects ? fate(t) : null;
-    const dropCause = f !== null && f >= 0 ? f : -1;
-    if (openDrop !== null && openDrop.cause !== dropCause) close(t);
-    if (dropCause >= 0 && openDrop === null) openDrop = { start: t, cause: dropCause };
+    last = t;
+    while (iv < expected.length && expected[iv]![1] < t) iv++;
+    if (iv === expected.length) break;
+    if (expected[iv]![0] > t) continue;
+    const f = sweep.guest.at(t) === GuestView.UNMASKED ? fate(t) : DELIVERED;
+    const dropCause = f >= 0 ? f : -1;
+    if (openCause >= 0 && openCause !== dropCause) {
+      if (t > openStart)
+        drop.push({ vector: v, start: openStart, end: t, cause: causeName(openCause) });
+      openCause = -1;
+    }
+    if (dropCause >= 0 && openCause < 0) {
+      openCause = dropCause;
+      openStart = t;
+    }
     const isDefer = f === DEFERRED;
-    if (openDefer !== null && !isDefer) closeDefer(t);
-    if (isDefer && openDefer === null) openDefer = t;
+    if (deferOpen && !isDefer) {
+      if (t > deferStart) defer.push({ vector: v, start: deferStart, end: t, cause: "deferred" });
+      deferOpen = false;
+    }
+    if (isDefer && !deferOpen) {
+      deferOpen = true;
+      deferStart = t;
+    }
   }
   // A window still open at the end of the run ends there: windows are [start, end).
-  close(inp.end);
-  closeDefer(inp.end);
-  return { drop, defer };
+  if (openCause >= 0 && end > openStart) {
+    drop.push({ vector: v, start: openStart, end, cause: causeName(openCause) });
+  }
+  if (deferOpen && end > deferStart) {
+    defer.push({ vector: v, start: deferStart, end, cause: "deferred" });
+  }
 }
 
 /** The intervals [a, b) (clipped to `end`, inclusive of `end` as a closing point) where f == value. */
@@ -296,20 +470,71 @@ function intervalsWhere(
   return out.filter(([a, b]) => b > a);
 }
 
-/** Sorted union (without repeats) of sorted arrays. */
-function mergeSorted(lists: ReadonlyArray<readonly number[]>): number[] {
-  const all = new Float64Array(lists.reduce((s, l) => s + l.length, 0));
-  let k = 0;
-  for (const l of lists) for (const x of l) all[k++] = x;
-  all.sort();
+/**
+ * The step function op(f, g) of two step functions (values before their first change: fInit,
+ * gInit), with only real changes recorded. Its value before its first change is op(fInit, gInit).
+ */
+function combine(
+  f: StepFunction,
+  fInit: number,
+  g: StepFunction,
+  gInit: number,
+  op: (a: number, b: number) => number,
+): StepFunction {
+  const times: number[] = [];
+  const values: number[] = [];
+  const ft = f.times;
+  const gt = g.times;
+  let i = 0;
+  let j = 0;
+  let a = fInit;
+  let b = gInit;
+  let cur = op(a, b);
+  while (i < ft.length || j < gt.length) {
+    const t = j >= gt.length || (i < ft.length && ft[i]! <= gt[j]!) ? ft[i]! : gt[j]!;
+    // Every change at t, so that the value recorded is the one in force at t.
+    while (i < ft.length && ft[i] === t) a = f.values[i++]!;
+    while (j < gt.length && gt[j] === t) b = g.values[j++]!;
+    const x = op(a, b);
+    if (x !== cur) {
+      times.push(t);
+      values.push(x);
+      cur = x;
+    }
+  }
+  return { times, values };
+}
+
+/** Sorted union, without repeats, of two sorted lists: one linear merge. */
+function merge(a: readonly number[], b: readonly number[]): number[] {
   const out: number[] = [];
-  for (let i = 0; i < all.length; i++) if (i === 0 || all[i] !== all[i - 1]) out.push(all[i]!);
+  const na = a.length;
+  const nb = b.length;
+  let i = 0;
+  let j = 0;
+  let last = Number.NaN;
+  while (i < na || j < nb) {
+    const x = j >= nb || (i < na && a[i]! <= b[j]!) ? a[i++]! : b[j++]!;
+    if (x !== last) {
+      out.push(x);
+      last = x;
+    }
+  }
   return out;
 }
 
-/** First time after t at which the LPI becomes enabled, or Infinity. */
-function nextEnable(enabled: StepFunction, t: Time): number {
-  let i = lastAtOrBefore(enabled.times, t) + 1;
-  for (; i < enabled.times.length; i++) if (enabled.values[i] === 1) return enabled.times[i]!;
-  return Number.POSITIVE_INFINITY;
+/** Sorted union, without repeats, of sorted lists: merged in pairs, log2(lists) passes. */
+function union(lists: ReadonlyArray<readonly number[]>): number[] {
+  // Merging with an empty list also drops the repeats of a lone list (marks at one instant).
+  let level = lists.length % 2 === 0 ? lists : [...lists, NO_TIMES];
+  for (;;) {
+    const next: number[][] = [];
+    for (let i = 0; i < level.length; i += 2) {
+      next.push(i + 1 < level.length ? merge(level[i]!, level[i + 1]!) : [...level[i]!]);
+    }
+    if (next.length === 1) return next[0]!;
+    level = next;
+  }
 }
+
+const NO_TIMES: readonly number[] = [];
