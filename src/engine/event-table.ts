@@ -19,6 +19,11 @@ const ORDER_SCALE = 2 ** 43;
 
 const NOOP: Handler<unknown> = () => {};
 
+/** The second sort key of an event: (priority, insertion sequence) as one number. */
+export function orderOf(priority: number, seq: number): number {
+  return priority * ORDER_SCALE + seq;
+}
+
 export class EventTable {
   time: Float64Array;
   order: Float64Array;
@@ -67,7 +72,7 @@ export class EventTable {
     kind: EventKind,
   ): EventHandle {
     this.time[slot] = time;
-    this.order[slot] = priority * ORDER_SCALE + seq;
+    this.order[slot] = orderOf(priority, seq);
     this.state[slot] = PENDING;
     // Skip unchanged pointer stores (and their write barriers): a self-rescheduling handler
     // refills its slot with the same handler and kind every time.

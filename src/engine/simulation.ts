@@ -7,7 +7,7 @@ import {
   MAX_PRIORITY,
   Priority,
 } from "./event.js";
-import { CANCELLED, EventTable, PENDING, RUNNING } from "./event-table.js";
+import { CANCELLED, EventTable, orderOf, PENDING, RUNNING } from "./event-table.js";
 import { Fingerprint } from "./fingerprint.js";
 import { RandomStreams } from "./random.js";
 import type { Time } from "./time.js";
@@ -39,8 +39,13 @@ export class Simulation {
   readonly fingerprint = new Fingerprint();
   readonly streams: RandomStreams;
   readonly trace: TraceSink | null;
-  /** Events dispatched so far (cancelled ones are not counted). */
+  /**
+   * Events dispatched so far (cancelled ones are not counted), including those run in place by
+   * `runNextInPlace` (they are dispatched in the same order, only without the queue).
+   */
   dispatched = 0;
+  /** Of `dispatched`, the events run in place without a round trip through the queue. */
+  inPlace = 0;
 
   private readonly events = new EventTable();
   private readonly queue = new FastPriorityQueue<number>(this.events.before);
@@ -51,6 +56,8 @@ export class Simulation {
   private current = -1;
   /** The dispatched event's slot now holds the handler's first follow-up event. */
   private reused = false;
+  /** While run() dispatches: its `until`, the last instant an event may run in place. */
+  private horizon = Number.NEGATIVE_INFINITY;
 
   constructor(options: SimulationOptions = {}) {
     this.streams = new RandomStreams(options.seed ?? 0, this.fingerprint);
@@ -145,16 +152,66 @@ export class Simulation {
       throw new RangeError(`run: until ${until} is before now (${this.now})`);
     this.stopRequested = false;
     const time = this.events;
-    for (;;) {
-      const slot = this.top();
-      if (slot < 0 || time.time[slot]! > until) {
-        if (until === Number.POSITIVE_INFINITY) return "empty";
-        this.now = until;
-        return "until";
+    const outer = this.horizon;
+    this.horizon = until;
+    try {
+      for (;;) {
+        const slot = this.top();
+        if (slot < 0 || time.time[slot]! > until) {
+          if (until === Number.POSITIVE_INFINITY) return "empty";
+          this.now = until;
+          return "until";
+        }
+        this.dispatch(slot);
+        if (this.stopRequested) return "stopped";
       }
-      this.dispatch(slot);
-      if (this.stopRequested) return "stopped";
+    } finally {
+      this.horizon = outer;
     }
+  }
+
+  /**
+   * Called by a running handler that would end by scheduling one more event at
+   * (now + delay, priority) whose handler continues the same work (a process's next step). If
+   * that event would be the very next one dispatched (strictly before every pending event in
+   * (time, priority, sequence) order, and within run()'s `until`), it is dispatched in place:
+   * the clock moves to its time, it takes its sequence number, it is counted and folded into
+   * the fingerprint exactly as if it had gone through the queue, and this returns true; the
+   * caller then does the event's work itself. Otherwise nothing changes and this returns
+   * false: the caller schedules the event as usual.
+   *
+   * Exact by construction: the event would have run next anyway, and nothing can be scheduled
+   * between now and then (a handler only schedules at or after now, and the handler running
+   * is this one). Only inside run(), so step() still dispatches one event per call.
+   */
+  runNextInPlace(delay: Time, priority: number, kind: EventKind): boolean {
+    const t = this.now + delay;
+    // A bad delay is left to schedule(), which throws.
+    if (!(delay >= 0 && Math.floor(delay) === delay && t <= this.horizon) || this.stopRequested) {
+      return false;
+    }
+    // Bring the heap into order: the dispatched event's slot is still at its top, either
+    // refilled with the handler's first follow-up (sift it) or done (remove it).
+    if (this.reused) {
+      this.settleTop();
+    } else if (this.current >= 0) {
+      this.queue.poll();
+      this.events.release(this.current);
+      this.current = -1;
+    }
+    const next = this.top();
+    if (next >= 0) {
+      const T = this.events;
+      const tn = T.time[next]!;
+      // The new event's sequence number would be this.seq, above every pending one.
+      if (tn < t || (tn === t && T.order[next]! < orderOf(priority, this.seq))) return false;
+    }
+    this.seq++;
+    this.now = t;
+    this.dispatched++;
+    this.inPlace++;
+    this.fingerprint.event(t, kind.id);
+    return true;
   }
 
   /** Makes run() return after the current event. */
