@@ -13,6 +13,9 @@ import { RandomStreams } from "./random.js";
 import type { Time } from "./time.js";
 import type { TraceSink } from "./trace.js";
 
+/** Below this many cancelled entries the heap is never compacted. */
+const COMPACT_MIN = 64;
+
 export interface SimulationOptions {
   seed?: number | string;
   /** Records (time, component, kind, fields) when set; null costs nothing. */
@@ -56,6 +59,8 @@ export class Simulation {
   private current = -1;
   /** The dispatched event's slot now holds the handler's first follow-up event. */
   private reused = false;
+  /** Cancelled entries still in the heap. */
+  private cancelled = 0;
   /** While run() dispatches: its `until`, the last instant an event may run in place. */
   private horizon = Number.NEGATIVE_INFINITY;
 
@@ -109,7 +114,8 @@ export class Simulation {
 
   /**
    * Cancels a pending event. Lazy: the entry stays in the heap and is dropped when it reaches
-   * the top. Returns false for an event that already ran, was cancelled, or an unknown handle.
+   * the top, or when cancelled entries outnumber pending ones (see compact). Returns false for
+   * an event that already ran, was cancelled, or an unknown handle.
    */
   cancel(handle: EventHandle | null | undefined): boolean {
     if (handle == null) return false;
@@ -117,6 +123,7 @@ export class Simulation {
     if (slot < 0 || this.events.state[slot] !== PENDING) return false;
     this.events.state[slot] = CANCELLED;
     this.live--;
+    this.cancelled++;
     return true;
   }
 
@@ -219,8 +226,14 @@ export class Simulation {
     this.stopRequested = true;
   }
 
-  /** Slot of the first pending event, still in the heap; cancelled tops are freed on the way. */
+  /**
+   * Slot of the first pending event, still in the heap; cancelled tops are freed on the way.
+   * Only called while the heap is in order (no dispatched slot at its top).
+   */
   private top(): number {
+    // Timeouts that are cancelled long before they are due (a 1 s polling budget cancelled
+    // after a few us) would otherwise pile up, thousands of them, and make every sift deeper.
+    if (this.cancelled > COMPACT_MIN && this.cancelled > this.live) this.compact();
     const q = this.queue;
     const state = this.events.state;
     while (q.size > 0) {
@@ -228,8 +241,22 @@ export class Simulation {
       if (state[slot] === PENDING) return slot;
       q.poll();
       this.events.release(slot);
+      this.cancelled--;
     }
     return -1;
+  }
+
+  /**
+   * Drops every cancelled entry from the heap (amortised O(log n) per cancellation). The order
+   * of dispatch is unchanged: (time, priority, sequence) is a strict total order, so any heap
+   * of the same pending events pops them in the same order.
+   */
+  private compact(): void {
+    const T = this.events;
+    const state = T.state;
+    const dropped = this.queue.removeMany((slot) => state[slot] !== PENDING, this.cancelled);
+    for (const slot of dropped) T.release(slot);
+    this.cancelled -= dropped.length;
   }
 
   private dispatch(slot: number): void {
