@@ -13,6 +13,15 @@ import { RandomStreams } from "./random.js";
 import type { Time } from "./time.js";
 import type { TraceSink } from "./trace.js";
 
+// The throws live out of line: schedule() stays small enough for V8 to inline into its callers,
+// and then the handle it returns, a double that most callers drop, is never boxed.
+function badDelay(delay: number): never {
+  throw new RangeError(`schedule: delay ${delay} must be a non-negative integer of ns`);
+}
+function badPriority(priority: number): never {
+  throw new RangeError(`schedule: priority ${priority} must be an integer 0..${MAX_PRIORITY}`);
+}
+
 /** Below this many cancelled entries the heap is never compacted. */
 const COMPACT_MIN = 64;
 
@@ -78,11 +87,9 @@ export class Simulation {
     arg?: A,
   ): EventHandle {
     if (!(delay >= 0 && delay <= Number.MAX_SAFE_INTEGER && Math.floor(delay) === delay)) {
-      throw new RangeError(`schedule: delay ${delay} must be a non-negative integer of ns`);
+      badDelay(delay);
     }
-    if ((priority & MAX_PRIORITY) !== priority) {
-      throw new RangeError(`schedule: priority ${priority} must be an integer 0..${MAX_PRIORITY}`);
-    }
+    if ((priority & MAX_PRIORITY) !== priority) badPriority(priority);
     const T = this.events;
     this.live++;
     const slot = this.current;
@@ -91,13 +98,15 @@ export class Simulation {
       // event's slot; dispatch() then sifts it down from the top once (replaceTop) instead of
       // poll + add. Until then only the top of the heap is out of order.
       this.reused = true;
-      return T.refill(slot, this.now + delay, priority, this.seq++, handler, arg, kind);
+      T.renew(slot);
+      T.fill(slot, this.now + delay, priority, this.seq++, handler, arg, kind);
+      return T.handleOf(slot);
     }
     if (this.reused) this.settleTop();
     const fresh = T.alloc();
-    const h = T.fill(fresh, this.now + delay, priority, this.seq++, handler, arg, kind);
+    T.fill(fresh, this.now + delay, priority, this.seq++, handler, arg, kind);
     this.queue.add(fresh);
-    return h;
+    return T.handleOf(fresh);
   }
 
   /** Schedules at absolute time `time` (>= now). */
@@ -268,7 +277,7 @@ export class Simulation {
     T.state[slot] = RUNNING;
     this.live--;
     this.dispatched++;
-    this.fingerprint.event(time, T.kind[slot]!.id);
+    this.fingerprint.event(time, T.kindId[slot]!);
     this.current = slot;
     this.reused = false;
     try {
