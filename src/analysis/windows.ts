@@ -85,20 +85,11 @@ export function computeWindows(inp: WindowInputs): { drop: Window[]; defer: Wind
     enable,
     pbaClear,
     open: combine(enable, 0, fmask, 0, (e, m) => (e === 1 && m === 0 ? 1 : 0)),
-    changes: union([enable.times, fmask.times, pbaClear.times]),
+    changes: mergeLists(enable.times, mergeLists(fmask.times, pbaClear.times)),
   };
-  const drop: Window[] = [];
-  const defer: Window[] = [];
-  const sweep = new SweepReaders();
-  // Two path probes: `now` follows interrupts raised at the sweep's instant (non-decreasing, so
-  // its readers only step forward); `later` follows those that waited in the PBA and are sent
-  // when the vector becomes deliverable again.
-  const now = new PathProbe(inp);
-  const later = new PathProbe(inp);
-  for (let v = 0; v < inp.tableSize; v++) {
-    vectorWindows(inp, fn, v, sweep, now, later, drop, defer);
-  }
-  return { drop, defer };
+  const sweep = new Sweep(inp, fn);
+  for (let v = 0; v < inp.tableSize; v++) sweep.vector(v);
+  return { drop: sweep.drop, defer: sweep.defer };
 }
 
 interface FunctionTracks {
@@ -120,8 +111,8 @@ function track(tl: Timeline, kind: number, index: number): StepFunction {
  * one, or far after it, is a binary search. Any order of reads gives the right answer.
  */
 class Reader {
-  private times: ArrayLike<number> = EMPTY.times;
-  private values: ArrayLike<number> = EMPTY.values;
+  private times: readonly number[] = EMPTY.times;
+  private values: readonly number[] = EMPTY.values;
   private initial = 0;
   /** Index of the last change at or before the previous read's instant, or -1. */
   private i = -1;
@@ -131,15 +122,6 @@ class Reader {
     this.times = f.times;
     this.values = f.values;
     this.initial = initial;
-    this.i = -1;
-    return this;
-  }
-
-  /** Reads a sorted list of instants (index() only). */
-  list(times: ArrayLike<number>): this {
-    this.times = times;
-    this.values = times;
-    this.initial = 0;
     this.i = -1;
     return this;
   }
@@ -173,8 +155,20 @@ class Reader {
 
   /** First change time strictly after t, or Infinity. */
   nextAfter(t: Time): number {
-    const i = this.index(t) + 1;
+    return this.timeAt(this.index(t) + 1);
+  }
+
+  /** Time of change i, or Infinity past the last. */
+  timeAt(i: number): number {
     return i < this.times.length ? this.times[i]! : Number.POSITIVE_INFINITY;
+  }
+
+  /** Index of the first change after t to `value`, or the number of changes. */
+  nextIndexWith(t: Time, value: number): number {
+    const n = this.times.length;
+    let i = this.index(t) + 1;
+    while (i < n && this.values[i] !== value) i++;
+    return i;
   }
 
   /** Any mark in (a, b]? */
@@ -184,11 +178,7 @@ class Reader {
 
   /** First time after t at which the value becomes `value`, or Infinity. */
   nextTimeWith(t: Time, value: number): number {
-    const times = this.times;
-    for (let i = this.index(t) + 1; i < times.length; i++) {
-      if (this.values[i] === value) return times[i]!;
-    }
-    return Number.POSITIVE_INFINITY;
+    return this.timeAt(this.nextIndexWith(t, value));
   }
 }
 
@@ -202,16 +192,6 @@ interface LpiReaders {
   readonly discard: Reader;
   readonly enabledAtTake: Reader;
   readonly host: Reader;
-}
-
-/** What the sweep reads at its own instant t. */
-class SweepReaders {
-  readonly enable = new Reader();
-  /** 1 while the vector is deliverable: enabled, function and vector unmasked. */
-  readonly deliverable = new Reader();
-  readonly pbaClear = new Reader();
-  /** QEMU's view at t (does the guest expect delivery?). */
-  readonly guest = new Reader();
 }
 
 /** The path of a message the function sends on one vector: its fate. */
@@ -323,128 +303,167 @@ class PathProbe {
   }
 }
 
-function vectorWindows(
-  inp: WindowInputs,
-  fn: FunctionTracks,
-  v: number,
-  sweep: SweepReaders,
-  now: PathProbe,
-  later: PathProbe,
-  drop: Window[],
-  defer: Window[],
-): void {
-  const tl = inp.timeline;
-  const L = inp.lpiTakeLatency;
-  const end = inp.end;
-  const guest = track(tl, Track.GUEST, v);
-  if (guest.times.length === 0) return;
-  // Only instants at which the guest expects delivery matter: find those intervals first.
-  const expected = intervalsWhere(guest, GuestView.UNMASKED, GuestView.UNUSED, end);
-  if (expected.length === 0) return;
+/** The sweep over one vector's candidate instants, vector after vector. */
+class Sweep {
+  readonly drop: Window[] = [];
+  readonly defer: Window[] = [];
+  private readonly tl: Timeline;
+  private readonly L: Time;
+  private readonly end: Time;
+  // What the sweep reads at its own instant t.
+  private readonly enable = new Reader();
+  /** 1 while the vector is deliverable: enabled, function and vector unmasked. */
+  private readonly deliverable = new Reader();
+  private readonly pbaClear = new Reader();
+  /** QEMU's view at t (does the guest expect delivery?). */
+  private readonly guest = new Reader();
+  // Two path probes: `now` follows interrupts raised at the sweep's instant (non-decreasing, so
+  // its readers only step forward); `later` follows those that waited in the PBA and are sent
+  // when the vector becomes deliverable again.
+  private readonly now: PathProbe;
+  private readonly later: PathProbe;
+  /** The candidate instants' change times, merged in scratch buffers. */
+  private readonly merger = new Merger();
+  // The last pending interrupt's outcome, by (index of the next rise to deliverable, index of
+  // the next PBA clear): indices, not times, so nothing is boxed.
+  private memoRise = -1;
+  private memoClear = -1;
+  private memoFate: Fate = PENDING;
 
-  const mask = track(tl, Track.MASK, v);
-  const xlate = track(tl, Track.XLATE, v);
-  sweep.enable.track(fn.enable, 0);
-  sweep.deliverable.track(
-    combine(fn.open, 0, mask, 1, (o, m) => (o === 1 && m === 0 ? 1 : 0)),
-    0,
-  );
-  sweep.pbaClear.track(fn.pbaClear, 0);
-  sweep.guest.track(guest, GuestView.UNUSED);
-  now.reset(v, xlate, guest);
-  later.reset(v, xlate, guest);
-
-  // Candidate breakpoints: every change time c of a track the fate reads, and c - L, kept when
-  // inside an expected interval; plus the intervals' own ends (guest changes, or the end).
-  const own: Array<readonly number[]> = [
-    mask.times,
-    xlate.times,
-    track(tl, Track.QEMU_PBA_CLEAR, v).times,
-    guest.times,
-  ];
-  for (const lpi of new Set(xlate.values)) {
-    if (lpi < 0) continue;
-    own.push(track(tl, Track.LPI_ENABLED, lpi).times);
-    own.push(track(tl, Track.LPI_DISCARD, lpi).times);
-    own.push(track(tl, Track.HOST, lpi).times);
+  constructor(
+    inp: WindowInputs,
+    private readonly fn: FunctionTracks,
+  ) {
+    this.tl = inp.timeline;
+    this.L = inp.lpiTakeLatency;
+    this.end = inp.end;
+    this.now = new PathProbe(inp);
+    this.later = new PathProbe(inp);
   }
-  const changes = merge(fn.changes, union(own));
 
-  // A masked vector keeps the interrupt pending in the PBA. It is sent at the first instant r
-  // after t at which the vector is deliverable again (deliverability rises only at a change of
-  // Enable, Function Mask or Mask), unless a PBA clear comes first (at or before r). The
-  // outcome depends on (r, next clear) alone, the same for a run of candidates: remember it.
-  let memoRise = Number.NaN;
-  let memoClear = Number.NaN;
-  let memoFate: Fate = PENDING;
-  const fate = (t: Time): Fate => {
-    if (sweep.enable.at(t) === 0) return Cause.MSIX_DISABLED;
-    if (sweep.deliverable.at(t) === 1) return now.fromSend(t, false);
-    const rise = sweep.deliverable.nextTimeWith(t, 1);
-    const clear = sweep.pbaClear.nextAfter(t);
-    if (rise !== memoRise || clear !== memoClear) {
-      memoRise = rise;
-      memoClear = clear;
-      if (rise <= end) memoFate = clear <= rise ? Cause.MSIX_DISABLED : later.fromSend(rise, true);
-      else memoFate = clear <= end ? Cause.MSIX_DISABLED : PENDING;
-    }
-    return memoFate;
-  };
+  vector(v: number): void {
+    const tl = this.tl;
+    const L = this.L;
+    const end = this.end;
+    const guest = track(tl, Track.GUEST, v);
+    if (guest.times.length === 0) return;
+    // Only instants at which the guest expects delivery matter: find those intervals first.
+    const expected = intervalsWhere(guest, GuestView.UNMASKED, GuestView.UNUSED, end);
+    if (expected.length === 0) return;
 
-  let openCause = -1; // the open drop window's cause, or -1
-  let openStart = 0;
-  let deferOpen = false;
-  let deferStart = 0;
-  let iv = 0;
-  // The candidates in order: the change times c (index p) merged with c - L (index q), then the
-  // end of the run.
-  const n = changes.length;
-  let p = 0;
-  let q = 0;
-  let last = Number.NEGATIVE_INFINITY;
-  for (;;) {
-    let t: number;
-    if (p < n && (q >= n || changes[p]! <= changes[q]! - L)) t = changes[p++]!;
-    else if (q < n) t = changes[q++]! - L;
-    else if (last < end) t = end;
-    else break;
-    if (t === last || t < 0) continue;
-    if (t > end) {
-      if (last >= end) break;
-      t = end;
-      p = q = n;
+    const fn = this.fn;
+    const mask = track(tl, Track.MASK, v);
+    const xlate = track(tl, Track.XLATE, v);
+    this.enable.track(fn.enable, 0);
+    this.deliverable.track(
+      combine(fn.open, 0, mask, 1, (o, m) => (o === 1 && m === 0 ? 1 : 0)),
+      0,
+    );
+    this.pbaClear.track(fn.pbaClear, 0);
+    this.guest.track(guest, GuestView.UNUSED);
+    this.now.reset(v, xlate, guest);
+    this.later.reset(v, xlate, guest);
+    this.memoRise = -1;
+    this.memoClear = -1;
+
+    // Candidate breakpoints: every change time c of a track the fate reads, and c - L, kept
+    // when inside an expected interval; plus the intervals' own ends (guest changes, or the end).
+    const lists: Array<readonly number[]> = [
+      fn.changes,
+      mask.times,
+      xlate.times,
+      track(tl, Track.QEMU_PBA_CLEAR, v).times,
+      guest.times,
+    ];
+    for (const lpi of new Set(xlate.values)) {
+      if (lpi < 0) continue;
+      lists.push(track(tl, Track.LPI_ENABLED, lpi).times);
+      lists.push(track(tl, Track.LPI_DISCARD, lpi).times);
+      lists.push(track(tl, Track.HOST, lpi).times);
     }
-    last = t;
-    while (iv < expected.length && expected[iv]![1] < t) iv++;
-    if (iv === expected.length) break;
-    if (expected[iv]![0] > t) continue;
-    const f = sweep.guest.at(t) === GuestView.UNMASKED ? fate(t) : DELIVERED;
-    const dropCause = f >= 0 ? f : -1;
-    if (openCause >= 0 && openCause !== dropCause) {
-      if (t > openStart)
-        drop.push({ vector: v, start: openStart, end: t, cause: causeName(openCause) });
-      openCause = -1;
+    const merger = this.merger;
+    const n = merger.union(lists);
+    const changes = merger.out;
+
+    let openCause = -1; // the open drop window's cause, or -1
+    let openStart = 0;
+    let deferOpen = false;
+    let deferStart = 0;
+    let iv = 0;
+    // The candidates in order: the change times c (index p) merged with c - L (index q), then
+    // the end of the run.
+    let p = 0;
+    let q = 0;
+    let last = Number.NEGATIVE_INFINITY;
+    for (;;) {
+      let t: number;
+      if (p < n && (q >= n || changes[p]! <= changes[q]! - L)) t = changes[p++]!;
+      else if (q < n) t = changes[q++]! - L;
+      else if (last < end) t = end;
+      else break;
+      if (t === last || t < 0) continue;
+      if (t > end) {
+        if (last >= end) break;
+        t = end;
+        p = q = n;
+      }
+      last = t;
+      while (iv < expected.length && expected[iv]![1] < t) iv++;
+      if (iv === expected.length) break;
+      if (expected[iv]![0] > t) continue;
+      const f = this.guest.at(t) === GuestView.UNMASKED ? this.fate(t) : DELIVERED;
+      const dropCause = f >= 0 ? f : -1;
+      if (openCause >= 0 && openCause !== dropCause) {
+        if (t > openStart) {
+          this.drop.push({ vector: v, start: openStart, end: t, cause: causeName(openCause) });
+        }
+        openCause = -1;
+      }
+      if (dropCause >= 0 && openCause < 0) {
+        openCause = dropCause;
+        openStart = t;
+      }
+      const isDefer = f === DEFERRED;
+      if (deferOpen && !isDefer) {
+        if (t > deferStart)
+          this.defer.push({ vector: v, start: deferStart, end: t, cause: "deferred" });
+        deferOpen = false;
+      }
+      if (isDefer && !deferOpen) {
+        deferOpen = true;
+        deferStart = t;
+      }
     }
-    if (dropCause >= 0 && openCause < 0) {
-      openCause = dropCause;
-      openStart = t;
+    // A window still open at the end of the run ends there: windows are [start, end).
+    if (openCause >= 0 && end > openStart) {
+      this.drop.push({ vector: v, start: openStart, end, cause: causeName(openCause) });
     }
-    const isDefer = f === DEFERRED;
-    if (deferOpen && !isDefer) {
-      if (t > deferStart) defer.push({ vector: v, start: deferStart, end: t, cause: "deferred" });
-      deferOpen = false;
-    }
-    if (isDefer && !deferOpen) {
-      deferOpen = true;
-      deferStart = t;
+    if (deferOpen && end > deferStart) {
+      this.defer.push({ vector: v, start: deferStart, end, cause: "deferred" });
     }
   }
-  // A window still open at the end of the run ends there: windows are [start, end).
-  if (openCause >= 0 && end > openStart) {
-    drop.push({ vector: v, start: openStart, end, cause: causeName(openCause) });
-  }
-  if (deferOpen && end > deferStart) {
-    defer.push({ vector: v, start: deferStart, end, cause: "deferred" });
+
+  /** The fate of an interrupt raised at t on the current vector (the guest expects it). */
+  private fate(t: Time): Fate {
+    if (this.enable.at(t) === 0) return Cause.MSIX_DISABLED;
+    const d = this.deliverable;
+    if (d.at(t) === 1) return this.now.fromSend(t, false);
+    // A masked vector keeps the interrupt pending in the PBA. It is sent at the first instant
+    // r after t at which the vector is deliverable again (deliverability rises only at a
+    // change of Enable, Function Mask or Mask), unless a PBA clear comes first (at or before
+    // r). The outcome depends on (r, next clear) alone, the same for a run of candidates.
+    const rise = d.nextIndexWith(t, 1);
+    const clear = this.pbaClear.index(t) + 1;
+    if (rise !== this.memoRise || clear !== this.memoClear) {
+      this.memoRise = rise;
+      this.memoClear = clear;
+      const r = d.timeAt(rise);
+      const c = this.pbaClear.timeAt(clear);
+      if (r <= this.end)
+        this.memoFate = c <= r ? Cause.MSIX_DISABLED : this.later.fromSend(r, true);
+      else this.memoFate = c <= this.end ? Cause.MSIX_DISABLED : PENDING;
+    }
+    return this.memoFate;
   }
 }
 
@@ -506,7 +525,7 @@ function combine(
 }
 
 /** Sorted union, without repeats, of two sorted lists: one linear merge. */
-function merge(a: readonly number[], b: readonly number[]): number[] {
+function mergeLists(a: readonly number[], b: readonly number[]): number[] {
   const out: number[] = [];
   const na = a.length;
   const nb = b.length;
@@ -523,18 +542,86 @@ function merge(a: readonly number[], b: readonly number[]): number[] {
   return out;
 }
 
-/** Sorted union, without repeats, of sorted lists: merged in pairs, log2(lists) passes. */
-function union(lists: ReadonlyArray<readonly number[]>): number[] {
-  // Merging with an empty list also drops the repeats of a lone list (marks at one instant).
-  let level = lists.length % 2 === 0 ? lists : [...lists, NO_TIMES];
-  for (;;) {
-    const next: number[][] = [];
-    for (let i = 0; i < level.length; i += 2) {
-      next.push(i + 1 < level.length ? merge(level[i]!, level[i + 1]!) : [...level[i]!]);
+/**
+ * Sorted unions of sorted lists, without repeats, built in two scratch buffers that are reused
+ * from vector to vector: the lists side by side, then neighbours merged in pairs until one is
+ * left (log2(lists) passes). Nothing is allocated once the buffers are big enough.
+ */
+class Merger {
+  private a = new Float64Array(4096);
+  private b = new Float64Array(4096);
+  /** Segment bounds of the current pass, and of the next. */
+  private bounds = new Int32Array(64);
+  private next = new Int32Array(64);
+  /** The last union (its length is union()'s result). */
+  out: Float64Array = this.a;
+
+  union(lists: ReadonlyArray<readonly number[]>): number {
+    let total = 0;
+    for (const l of lists) total += l.length;
+    if (this.a.length < total) {
+      this.a = new Float64Array(2 * total);
+      this.b = new Float64Array(2 * total);
     }
-    if (next.length === 1) return next[0]!;
-    level = next;
+    if (this.bounds.length < lists.length + 2) {
+      this.bounds = new Int32Array(2 * lists.length + 2);
+      this.next = new Int32Array(2 * lists.length + 2);
+    }
+    let src = this.a;
+    let dst = this.b;
+    let bounds = this.bounds;
+    let next = this.next;
+    let k = 0;
+    let segs = 0;
+    bounds[0] = 0;
+    for (const l of lists) {
+      for (let i = 0; i < l.length; i++) src[k++] = l[i]!;
+      bounds[++segs] = k;
+    }
+    // At least one pass, which also drops the repeats inside a lone list.
+    do {
+      let w = 0;
+      let out = 0;
+      next[0] = 0;
+      for (let s = 0; s < segs; s += 2) {
+        const hi = s + 2 <= segs ? bounds[s + 2]! : bounds[s + 1]!;
+        w = mergeRange(src, bounds[s]!, bounds[s + 1]!, hi, dst, w);
+        next[++out] = w;
+      }
+      segs = out;
+      const buf = src;
+      src = dst;
+      dst = buf;
+      const b = bounds;
+      bounds = next;
+      next = b;
+    } while (segs > 1);
+    this.out = src;
+    return segs === 0 ? 0 : bounds[1]!;
   }
 }
 
-const NO_TIMES: readonly number[] = [];
+/**
+ * Merges the sorted ranges x[lo, mid) and x[mid, hi) into out from w, without repeats; returns
+ * the new end of out.
+ */
+function mergeRange(
+  x: Float64Array,
+  lo: number,
+  mid: number,
+  hi: number,
+  out: Float64Array,
+  w: number,
+): number {
+  let i = lo;
+  let j = mid;
+  let last = Number.NaN;
+  while (i < mid || j < hi) {
+    const v = j >= hi || (i < mid && x[i]! <= x[j]!) ? x[i++]! : x[j++]!;
+    if (v !== last) {
+      out[w++] = v;
+      last = v;
+    }
+  }
+  return w;
+}

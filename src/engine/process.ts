@@ -182,7 +182,7 @@ export class Process<R = void> {
         continue;
       }
       const cmd = step.value;
-      if (isGenerator(cmd)) {
+      if (typeof cmd !== "number" && isGenerator(cmd)) {
         stack.push(cmd);
         value = undefined;
         throws = false;
