@@ -256,14 +256,30 @@ export class Simulation {
   }
 
   /**
-   * Drops every cancelled entry from the heap (amortised O(log n) per cancellation). The order
-   * of dispatch is unchanged: (time, priority, sequence) is a strict total order, so any heap
-   * of the same pending events pops them in the same order.
+   * Drops every cancelled entry from the heap. The order of dispatch is unchanged: (time,
+   * priority, sequence) is a strict total order, so any heap of the same pending events pops
+   * them in the same order.
    */
   private compact(): void {
+    const q = this.queue;
     const T = this.events;
     const state = T.state;
-    const dropped = this.queue.removeMany((slot) => state[slot] !== PENDING, this.cancelled);
+    // fastpriorityqueue keeps its heap in `array` (first `size` entries): filtering it and
+    // heapify() is O(n). Should a version not expose it, removeMany() does the same in
+    // O(n log n) through the public API.
+    const heap = (q as unknown as { array?: unknown }).array;
+    if (Array.isArray(heap)) {
+      const kept: number[] = [];
+      for (let i = 0; i < q.size; i++) {
+        const slot = heap[i] as number;
+        if (state[slot] === PENDING) kept.push(slot);
+        else T.release(slot);
+      }
+      q.heapify(kept);
+      this.cancelled = 0;
+      return;
+    }
+    const dropped = q.removeMany((slot) => state[slot] !== PENDING, this.cancelled);
     for (const slot of dropped) T.release(slot);
     this.cancelled -= dropped.length;
   }

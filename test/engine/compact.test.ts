@@ -1,4 +1,5 @@
 import fc from "fast-check";
+import type FastPriorityQueue from "fastpriorityqueue";
 import { describe, expect, it } from "vitest";
 import { type EventHandle, Priority, Simulation } from "../../src/engine/index.js";
 
@@ -10,9 +11,33 @@ function heapSize(sim: Simulation): number {
   return (sim as unknown as { queue: { size: number } }).queue.size;
 }
 
+/**
+ * A simulation whose queue shows only fastpriorityqueue's public API (no `array`), so that
+ * compaction takes its removeMany() path.
+ */
+function withPublicQueueOnly(sim: Simulation): Simulation {
+  const holder = sim as unknown as { queue: FastPriorityQueue<number> };
+  const inner = holder.queue;
+  holder.queue = {
+    get size() {
+      return inner.size;
+    },
+    add: (x: number) => inner.add(x),
+    peek: () => inner.peek(),
+    poll: () => inner.poll(),
+    replaceTop: (x: number) => inner.replaceTop(x),
+    removeMany: (f: (x: number) => boolean, limit?: number) => inner.removeMany(f, limit),
+    heapify: (a: number[]) => inner.heapify(a),
+  } as unknown as FastPriorityQueue<number>;
+  return sim;
+}
+
 describe("cancelled events", () => {
-  it("do not pile up in the heap: long timeouts cancelled early (a polling budget)", () => {
-    const sim = new Simulation();
+  it.each([
+    ["", (s: Simulation) => s],
+    [" (public queue API only)", withPublicQueueOnly],
+  ])("do not pile up in the heap: long timeouts cancelled early%s", (_, make) => {
+    const sim = make(new Simulation());
     const ran: number[] = [];
     let maxHeap = 0;
     let timeouts = 0;
@@ -35,13 +60,51 @@ describe("cancelled events", () => {
     expect(maxHeap).toBeLessThan(200);
   });
 
+  it.each([
+    ["", (s: Simulation) => s],
+    [" (public queue API only)", withPublicQueueOnly],
+  ])("keep every pending event, in order, when most entries are cancelled%s", (_, make) => {
+    const sim = make(new Simulation());
+    const ran: string[] = [];
+    let x = 7;
+    const rnd = (n: number): number => {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      return (x >>> 8) % n;
+    };
+    const expected: Array<[number, number, number, string]> = [];
+    let seq = 0;
+    // Pending events spread over the heap, between rounds of cancelled ones (more than the
+    // pending ones, so that each round ends in a compaction).
+    for (let round = 0; round < 10; round++) {
+      for (let i = 0; i < 20; i++) {
+        const t = rnd(1000);
+        const p = rnd(4);
+        const label = `${round}.${i}`;
+        expected.push([t, p, seq++, label]);
+        sim.schedule(t, () => ran.push(label), p);
+      }
+      for (let i = 0; i < 300; i++) {
+        const h = sim.schedule(rnd(1000), () => ran.push("cancelled"), rnd(4));
+        seq++;
+        expect(sim.cancel(h)).toBe(true);
+      }
+      // top() compacts.
+      expect(Number.isFinite(sim.peekTime())).toBe(true);
+      expect(heapSize(sim)).toBe(sim.pending);
+    }
+    sim.run();
+    expected.sort((a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2]);
+    expect(ran).toEqual(expected.map((e) => e[3]));
+  });
+
   it("large random programs with many cancellations run as on a naive scheduler", () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 1_000_000 }),
         fc.integer({ min: 1, max: 95 }),
-        (seed, cancelPercent) => {
-          const sim = new Simulation();
+        fc.boolean(),
+        (seed, cancelPercent, publicOnly) => {
+          const sim = publicOnly ? withPublicQueueOnly(new Simulation()) : new Simulation();
           const a = program(
             {
               now: () => sim.now,
