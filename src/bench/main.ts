@@ -175,11 +175,14 @@ function holdRounds(events: number, rounds: number, bin: string | null): Row[] {
   return rows;
 }
 
+/** Ratios to 3 decimals, small rates (runs/s) to 1, the rest (events/s, counts) to integers. */
 function round(row: Row): Row {
   const r: Row = {};
   for (const [k, v] of Object.entries(row)) {
-    r[k] =
-      typeof v !== "number" ? v : k.includes("ratio") ? Math.round(v * 1000) / 1000 : Math.round(v);
+    if (typeof v !== "number") r[k] = v;
+    else if (k.includes("ratio")) r[k] = Math.round(v * 1000) / 1000;
+    else if (Math.abs(v) < 1000) r[k] = Math.round(v * 10) / 10;
+    else r[k] = Math.round(v);
   }
   return r;
 }
