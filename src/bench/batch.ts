@@ -4,17 +4,21 @@ import { join } from "node:path";
 import { runBatch } from "../batch/batch.js";
 import type { ProfileName } from "../model/profiles.js";
 
-/** Batch throughput: `runs` runs of a preset under `profiles` on `workers` threads, outputs included. */
+/**
+ * Batch throughput: `runs` runs of a preset (with `--param` assignments) under `profiles` on
+ * `workers` threads, outputs included. Events are those dispatched, in the queue or in place.
+ */
 export async function batchThroughput(
   preset: string,
   profiles: ProfileName[],
   runs: number,
   workers: number,
-): Promise<{ runs_per_s: number; events_per_s: number; seconds: number }> {
+  params: string[] = [],
+): Promise<{ runs_per_s: number; events_per_s: number; events_per_run: number; seconds: number }> {
   const dir = mkdtempSync(join(tmpdir(), "msix-sim-bench-"));
   try {
     const r = await runBatch({
-      source: { preset },
+      source: { preset, params },
       runs,
       seed: 1,
       profiles,
@@ -30,6 +34,7 @@ export async function batchThroughput(
     return {
       runs_per_s: simRuns / r.seconds,
       events_per_s: r.events / r.seconds,
+      events_per_run: r.events / simRuns,
       seconds: r.seconds,
     };
   } finally {

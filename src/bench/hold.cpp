@@ -1,10 +1,13 @@
 // Reference point for the hold benchmark: the same model on std::priority_queue.
-// Built and run by `npm run bench` when g++ is available. Prints one JSON line per P.
+// Built and run by `npm run bench` when g++ is available: hold EVENTS [P,P,...] (default
+// 100,10000). Prints one JSON line per P.
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <queue>
 #include <random>
+#include <sstream>
+#include <string>
 #include <vector>
 
 struct Ev {
@@ -19,7 +22,10 @@ struct Later {
 
 int main(int argc, char** argv) {
   long events = argc > 1 ? std::atol(argv[1]) : 20000000;
-  for (int pending : {100, 10000}) {
+  std::vector<int> sizes;
+  std::stringstream list(argc > 2 ? argv[2] : "100,10000");
+  for (std::string p; std::getline(list, p, ',');) sizes.push_back(std::stoi(p));
+  for (int pending : sizes) {
     std::priority_queue<Ev, std::vector<Ev>, Later> q;
     std::mt19937_64 gen(1);
     std::exponential_distribution<double> exp(1.0 / 1000.0);

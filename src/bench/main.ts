@@ -6,11 +6,16 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { PROFILE_NAMES } from "../model/profiles.js";
 import { batchThroughput } from "./batch.js";
-import { holdEngine, holdRawQueue } from "./hold.js";
+import { holdEngine, holdRawQueue, holdRawTyped } from "./hold.js";
 
 /**
- * `npm run bench [-- --json] [-- --events N]`. Each case runs in its own process so that one
- * case's type feedback (a different comparator, a different handler) cannot slow another.
+ * `npm run bench [-- --json] [-- --events N] [-- --rounds R] [-- --only PREFIX]`. Each case runs
+ * in its own process so that one case's type feedback (a different comparator, a different
+ * handler) cannot slow another.
+ *
+ * The engine's hold model and the C++ loop are measured in turn, R rounds of (engine, C++) per
+ * P, and compared round by round: on a shared machine the load drifts, and a ratio of two runs
+ * taken minutes apart would measure the drift.
  */
 type Row = Record<string, string | number>;
 
@@ -21,6 +26,9 @@ interface Case {
 
 // Enough runs that worker start-up and JIT warm-up do not dominate the 2-worker figure.
 const BATCH_RUNS = 600;
+// Runs per point of the vector-count scaling (legacy, 1 worker).
+const SCALE_RUNS = 100;
+const SCALE_ROCE_VECTORS = [8, 16, 32, 64];
 
 async function batchCase(
   workers: number,
@@ -36,9 +44,27 @@ async function batchCase(
     runs: runs * profiles.length,
     runs_per_s: r.runs_per_s,
     events_per_s: r.events_per_s,
+    events_per_run: r.events_per_run,
   };
   if (profiles.length > 1) row.projected_10000_runs_s = (10_000 * profiles.length) / r.runs_per_s;
   return row;
+}
+
+async function scaleCase(roceVectors: number): Promise<Row> {
+  const r = await batchThroughput("hns3-roce-load", ["legacy"], SCALE_RUNS, 1, [
+    `roce_vectors=${roceVectors}`,
+  ]);
+  return {
+    bench: "scale",
+    preset: "hns3-roce-load",
+    profiles: "legacy",
+    workers: 1,
+    roce_vectors: roceVectors,
+    runs: SCALE_RUNS,
+    runs_per_s: r.runs_per_s,
+    events_per_s: r.events_per_s,
+    events_per_run: r.events_per_run,
+  };
 }
 
 const HOLD_PENDING = [100, 10_000];
@@ -51,6 +77,7 @@ const CASES: Case[] = [
   { name: "batch:legacy:1", run: () => batchCase(1, ["legacy"]) },
   { name: "batch:legacy:2", run: () => batchCase(2, ["legacy"]) },
   { name: "batch:all:2", run: () => batchCase(2, [...PROFILE_NAMES]) },
+  ...SCALE_ROCE_VECTORS.map((n) => ({ name: `scale:${n}`, run: () => scaleCase(n) })),
   ...HOLD_PENDING.map((p) => ({
     name: `hold-raw-fpq:${p}`,
     run: (events: number) => ({
@@ -59,6 +86,16 @@ const CASES: Case[] = [
       events_per_s: holdRawQueue(p, events),
     }),
   })),
+  ...HOLD_PENDING.flatMap((p) =>
+    ([2, 4] as const).map((arity) => ({
+      name: `hold-raw-typed-${arity}ary:${p}`,
+      run: (events: number) => ({
+        bench: arity === 2 ? "hold-raw-typed-fpq" : "hold-raw-typed-4ary",
+        pending: p,
+        events_per_s: holdRawTyped(p, events, arity),
+      }),
+    })),
+  ),
 ];
 
 function runCaseInChild(name: string, events: number): Row {
@@ -69,67 +106,112 @@ function runCaseInChild(name: string, events: number): Row {
   return JSON.parse(out.trim()) as Row;
 }
 
-/** The C++ reference, when a compiler is present; otherwise nothing. */
-function runCpp(events: number): Row[] {
+/** Builds the C++ reference; null when no compiler is present. */
+function buildCpp(dir: string): string | null {
   const src = join(dirname(fileURLToPath(import.meta.url)), "../../src/bench/hold.cpp");
-  const dir = mkdtempSync(join(tmpdir(), "msix-sim-bench-"));
+  const bin = join(dir, "hold");
+  const cc = spawnSync("g++", ["-O2", "-o", bin, src], { encoding: "utf8" });
+  return cc.status === 0 ? bin : null;
+}
+
+function runCpp(bin: string, events: number, pending: number): Row | null {
   try {
-    const bin = join(dir, "hold");
-    const cc = spawnSync("g++", ["-O2", "-o", bin, src], { encoding: "utf8" });
-    if (cc.status !== 0) return [];
-    const out = execFileSync(bin, [String(events)], { encoding: "utf8" });
-    return out
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l) as Row);
+    const out = execFileSync(bin, [String(events), String(pending)], { encoding: "utf8" });
+    return JSON.parse(out.trim()) as Row;
   } catch {
-    return [];
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+    return null;
   }
 }
 
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** R rounds of (engine, C++) per P: medians, and the median of the per-round ratios. */
+function holdRounds(events: number, rounds: number, bin: string | null): Row[] {
+  const rows: Row[] = [];
+  for (const p of HOLD_PENDING) {
+    const engine: number[] = [];
+    const cpp: number[] = [];
+    const ratio: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      const e = Number(runCaseInChild(`hold:${p}`, events).events_per_s);
+      engine.push(e);
+      const c = bin === null ? null : runCpp(bin, events, p);
+      if (c !== null) {
+        cpp.push(Number(c.events_per_s));
+        ratio.push(e / Number(c.events_per_s));
+      }
+    }
+    rows.push({
+      bench: "hold",
+      pending: p,
+      rounds,
+      events_per_s: median(engine),
+      min_events_per_s: Math.min(...engine),
+      max_events_per_s: Math.max(...engine),
+    });
+    if (cpp.length > 0) {
+      rows.push({
+        bench: "hold-cpp",
+        pending: p,
+        rounds: cpp.length,
+        events_per_s: median(cpp),
+        min_events_per_s: Math.min(...cpp),
+        max_events_per_s: Math.max(...cpp),
+      });
+      rows.push({
+        bench: "hold-engine/cpp",
+        pending: p,
+        rounds: ratio.length,
+        ratio: median(ratio),
+        min_ratio: Math.min(...ratio),
+        max_ratio: Math.max(...ratio),
+      });
+    }
+  }
+  return rows;
+}
+
+/** Ratios to 3 decimals, small rates (runs/s) to 1, the rest (events/s, counts) to integers. */
 function round(row: Row): Row {
   const r: Row = {};
-  for (const [k, v] of Object.entries(row)) r[k] = typeof v === "number" ? Math.round(v) : v;
+  for (const [k, v] of Object.entries(row)) {
+    if (typeof v !== "number") r[k] = v;
+    else if (k.includes("ratio")) r[k] = Math.round(v * 1000) / 1000;
+    else if (Math.abs(v) < 1000) r[k] = Math.round(v * 10) / 10;
+    else r[k] = Math.round(v);
+  }
   return r;
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      json: { type: "boolean", default: false },
-      case: { type: "string" },
-      events: { type: "string", default: "10000000" },
-    },
-  });
-  const events = Number(values.events);
-  if (!Number.isSafeInteger(events) || events <= 0) {
-    throw new Error(`--events: must be a positive integer, got ${values.events}`);
-  }
-  if (values.case !== undefined) {
-    const c = CASES.find((x) => x.name === values.case);
-    if (c === undefined) throw new Error(`--case: unknown case ${values.case}`);
-    process.stdout.write(`${JSON.stringify(round(await c.run(events)))}\n`);
-    return;
-  }
-  const rows: Row[] = CASES.map((c) => runCaseInChild(c.name, events));
-  rows.push(...runCpp(events).map(round));
-  if (values.json) {
-    for (const r of rows) process.stdout.write(`${JSON.stringify(r)}\n`);
-    return;
-  }
+function mega(x: string | number | undefined): string {
+  return `${(Number(x) / 1e6).toFixed(2)}M`;
+}
+
+function print(rows: Row[]): void {
   for (const r of rows) {
-    const rate = Number(r.events_per_s);
-    if (String(r.bench).startsWith("batch")) {
+    const bench = String(r.bench);
+    if (bench === "hold-engine/cpp") {
       process.stdout.write(
-        `${String(r.bench).padEnd(18)} ${String(r.profiles).padEnd(36)} workers=${r.workers} ${Number(r.runs_per_s).toFixed(1)} runs/s, ${(rate / 1e6).toFixed(2)}M events/s${r.projected_10000_runs_s !== undefined ? `, 10,000 runs x 4 profiles: ~${Number(r.projected_10000_runs_s).toFixed(0)} s` : ""}\n`,
+        `engine / C++ std::priority_queue at P=${r.pending}: ${Number(r.ratio).toFixed(2)}x (median of ${r.rounds} paired rounds; ${Number(r.min_ratio).toFixed(2)}-${Number(r.max_ratio).toFixed(2)})\n`,
       );
-      continue;
+    } else if (bench.startsWith("batch") || bench === "scale") {
+      const what = bench === "scale" ? `roce_vectors=${r.roce_vectors}` : String(r.profiles);
+      process.stdout.write(
+        `${bench.padEnd(19)} ${what.padEnd(36)} workers=${r.workers} ${Number(r.runs_per_s).toFixed(1)} runs/s, ${mega(r.events_per_s)} events/s, ${Math.round(Number(r.events_per_run))} events/run${r.projected_10000_runs_s !== undefined ? `, 10,000 runs x 4 profiles: ~${Number(r.projected_10000_runs_s).toFixed(0)} s` : ""}\n`,
+      );
+    } else {
+      const spread =
+        r.rounds !== undefined
+          ? ` (median of ${r.rounds}; ${mega(r.min_events_per_s)}-${mega(r.max_events_per_s)})`
+          : "";
+      process.stdout.write(
+        `${bench.padEnd(19)} P=${String(r.pending).padEnd(6)} ${mega(r.events_per_s)} events/s${spread}\n`,
+      );
     }
-    process.stdout.write(
-      `${String(r.bench).padEnd(18)} P=${String(r.pending).padEnd(6)} ${(rate / 1e6).toFixed(2)}M events/s\n`,
-    );
   }
   const b1 = rows.find((r) => r.bench === "batch" && r.workers === 1);
   const b2 = rows.find((r) => r.bench === "batch" && r.workers === 2);
@@ -138,14 +220,51 @@ async function main(): Promise<void> {
       `batch speed-up, 2 workers / 1: ${(Number(b2.runs_per_s) / Number(b1.runs_per_s)).toFixed(2)}x\n`,
     );
   }
-  for (const p of HOLD_PENDING) {
-    const engine = rows.find((r) => r.bench === "hold" && r.pending === p);
-    const cpp = rows.find((r) => r.bench === "hold-cpp" && r.pending === p);
-    if (engine && cpp) {
-      const ratio = Number(engine.events_per_s) / Number(cpp.events_per_s);
-      process.stdout.write(`engine / C++ std::priority_queue at P=${p}: ${ratio.toFixed(2)}x\n`);
-    }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      json: { type: "boolean", default: false },
+      case: { type: "string" },
+      events: { type: "string", default: "10000000" },
+      rounds: { type: "string", default: "3" },
+      only: { type: "string" },
+    },
+  });
+  const events = Number(values.events);
+  if (!Number.isSafeInteger(events) || events <= 0) {
+    throw new Error(`--events: must be a positive integer, got ${values.events}`);
   }
+  const rounds = Number(values.rounds);
+  if (!Number.isSafeInteger(rounds) || rounds <= 0) {
+    throw new Error(`--rounds: must be a positive integer, got ${values.rounds}`);
+  }
+  if (values.case !== undefined) {
+    const c = CASES.find((x) => x.name === values.case);
+    if (c === undefined) throw new Error(`--case: unknown case ${values.case}`);
+    process.stdout.write(`${JSON.stringify(round(await c.run(events)))}\n`);
+    return;
+  }
+  const only = values.only;
+  const wanted = (name: string): boolean => only === undefined || name.startsWith(only);
+  const dir = mkdtempSync(join(tmpdir(), "msix-sim-bench-"));
+  const rows: Row[] = [];
+  try {
+    if (wanted("hold:")) rows.push(...holdRounds(events, rounds, buildCpp(dir)));
+    for (const c of CASES) {
+      if (c.name.startsWith("hold:") || !wanted(c.name)) continue;
+      rows.push(runCaseInChild(c.name, events));
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const out = rows.map(round);
+  if (values.json) {
+    for (const r of out) process.stdout.write(`${JSON.stringify(r)}\n`);
+    return;
+  }
+  print(out);
 }
 
 void main();

@@ -19,14 +19,20 @@ const ORDER_SCALE = 2 ** 43;
 
 const NOOP: Handler<unknown> = () => {};
 
+/** The second sort key of an event: (priority, insertion sequence) as one number. */
+export function orderOf(priority: number, seq: number): number {
+  return priority * ORDER_SCALE + seq;
+}
+
 export class EventTable {
   time: Float64Array;
   order: Float64Array;
   state: Uint8Array;
   gen: Float64Array;
+  /** The id of the event's kind (all the fingerprint needs of it). */
+  kindId: Uint32Array;
   readonly handler: Handler<never>[];
   readonly arg: unknown[];
-  readonly kind: EventKind[];
   private readonly free: number[] = [];
   private capacity = 0;
 
@@ -35,9 +41,9 @@ export class EventTable {
     this.order = new Float64Array(0);
     this.state = new Uint8Array(0);
     this.gen = new Float64Array(0);
+    this.kindId = new Uint32Array(0);
     this.handler = [];
     this.arg = [];
-    this.kind = [];
     this.grow(initialCapacity);
   }
 
@@ -56,7 +62,10 @@ export class EventTable {
     return this.free.pop()!;
   }
 
-  /** Fills a slot; returns its handle. */
+  /**
+   * Fills a slot. Returns nothing: a handle is a double that, returned from a call V8 does not
+   * inline, is boxed; handleOf() computes it where it is wanted (and it vanishes where not).
+   */
   fill(
     slot: number,
     time: Time,
@@ -65,38 +74,32 @@ export class EventTable {
     handler: Handler<never>,
     arg: unknown,
     kind: EventKind,
-  ): EventHandle {
+  ): void {
     this.time[slot] = time;
-    this.order[slot] = priority * ORDER_SCALE + seq;
+    this.order[slot] = orderOf(priority, seq);
     this.state[slot] = PENDING;
-    // Skip unchanged pointer stores (and their write barriers): a self-rescheduling handler
-    // refills its slot with the same handler and kind every time.
-    if (this.handler[slot] !== handler) this.handler[slot] = handler;
-    if (this.arg[slot] !== arg) this.arg[slot] = arg;
-    if (this.kind[slot] !== kind) this.kind[slot] = kind;
-    return this.gen[slot]! * SLOT_COUNT + slot;
+    this.kindId[slot] = kind.id;
+    // Plain stores: testing `!==` first costs more (a type check of each old value) than the
+    // write barrier it would skip.
+    this.handler[slot] = handler;
+    this.arg[slot] = arg;
   }
 
-  /** Reuses a running event's slot for a new event (a new generation); returns its handle. */
-  refill(
-    slot: number,
-    time: Time,
-    priority: number,
-    seq: number,
-    handler: Handler<never>,
-    arg: unknown,
-    kind: EventKind,
-  ): EventHandle {
+  /** Starts a new generation of a slot that is reused (its old handles stop matching). */
+  renew(slot: number): void {
     const g = this.gen[slot]! + 1;
-    this.gen[slot] = g === GEN_LIMIT ? 0 : g;
-    return this.fill(slot, time, priority, seq, handler, arg, kind);
+    this.gen[slot] = g === GEN_LIMIT ? 0 : g; // no float %: it compiles to a slow fmod call
+  }
+
+  /** The handle of a slot's current event. */
+  handleOf(slot: number): EventHandle {
+    return this.gen[slot]! * SLOT_COUNT + slot;
   }
 
   /** Ends a slot's current use: stale handles to it stop matching. */
   retire(slot: number): void {
     this.state[slot] = FREE;
-    const g = this.gen[slot]! + 1;
-    this.gen[slot] = g === GEN_LIMIT ? 0 : g; // no float %: it compiles to a slow fmod call
+    this.renew(slot);
     this.handler[slot] = NOOP;
     this.arg[slot] = undefined;
   }
@@ -121,10 +124,10 @@ export class EventTable {
     this.order = extend(this.order, new Float64Array(to));
     this.state = extend(this.state, new Uint8Array(to));
     this.gen = extend(this.gen, new Float64Array(to));
+    this.kindId = extend(this.kindId, new Uint32Array(to).fill(ANONYMOUS.id));
     for (let i = from; i < to; i++) {
       this.handler.push(NOOP);
       this.arg.push(undefined);
-      this.kind.push(ANONYMOUS);
     }
     // Hand out low slots first.
     for (let i = to - 1; i >= from; i--) this.free.push(i);
@@ -132,7 +135,7 @@ export class EventTable {
   }
 }
 
-function extend<T extends Float64Array | Uint8Array>(old: T, bigger: T): T {
+function extend<T extends Float64Array | Uint32Array | Uint8Array>(old: T, bigger: T): T {
   bigger.set(old as never);
   return bigger;
 }

@@ -96,6 +96,8 @@ export class Process<R = void> {
   interrupted = false;
   private epoch = 0;
   private timer: EventHandle | null = null;
+  /** The value a wait that ended in place (see await) resumes the body with. */
+  private resumeWith: unknown = undefined;
   /**
    * The call stack of generators: a yielded generator is pushed and run, and its return value
    * is sent to the one below. Only the top is resumed, so a step deep in nested calls costs the
@@ -180,13 +182,19 @@ export class Process<R = void> {
         continue;
       }
       const cmd = step.value;
-      if (isGenerator(cmd)) {
+      if (typeof cmd !== "number" && isGenerator(cmd)) {
         stack.push(cmd);
         value = undefined;
         throws = false;
         continue;
       }
-      this.await(cmd);
+      if (this.await(cmd)) {
+        // The wake-up was the next event: it ran in place, continue the body now.
+        value = this.resumeWith;
+        this.resumeWith = undefined;
+        throws = false;
+        continue;
+      }
       return;
     }
   }
@@ -204,49 +212,59 @@ export class Process<R = void> {
     this.done.fire(result);
   }
 
-  private await(cmd: Command): void {
+  /**
+   * Starts waiting for `cmd`. Returns true when the wait is already over: its wake-up would
+   * have been the next event dispatched, and the kernel ran it in place (runNextInPlace) —
+   * most control-plane steps, a CPU cost that ends before the next interrupt or command
+   * completion. The process then continues in the same dispatch, with `resumeWith`, exactly
+   * as resumeFromSleep or resumeIfCurrent would have.
+   */
+  private await(cmd: Command): boolean {
     const sim = this.sim;
     const epoch = this.epoch;
-    if (typeof cmd === "number") {
-      this.sleepFor(cmd);
-      return;
-    }
-    if (cmd instanceof Signal) {
-      this.awaitSignal(cmd, epoch, false);
-      return;
-    }
-    if (cmd instanceof Process) {
-      this.awaitSignal(cmd.done, epoch, false);
-      return;
-    }
-    if (cmd !== null && typeof cmd === "object" && "sleep" in cmd) {
-      this.sleepFor(cmd.sleep);
-      return;
-    }
+    if (typeof cmd === "number") return this.sleepFor(cmd);
+    if (cmd instanceof Signal) return this.awaitSignal(cmd, epoch, false);
+    if (cmd instanceof Process) return this.awaitSignal(cmd.done, epoch, false);
+    if (cmd !== null && typeof cmd === "object" && "sleep" in cmd) return this.sleepFor(cmd.sleep);
     if (cmd !== null && typeof cmd === "object" && "waitFor" in cmd) {
-      this.awaitSignal(cmd.waitFor, epoch, true);
+      if (this.awaitSignal(cmd.waitFor, epoch, true)) return true;
       if (!cmd.waitFor.fired) {
         const timedOut: WaitResult<unknown> = { fired: false };
         this.timer = this.wakeAt(sim, cmd.timeout, Priority.NORMAL, epoch, timedOut, false);
       }
-      return;
+      return false;
     }
     const err = new TypeError(`process ${this.name} yielded ${String(cmd)}, not a command`);
     this.wakeAt(sim, 0, Priority.URGENT, epoch, err, true);
+    return false;
   }
 
   /** A sleep needs no wakeup object: the process itself is the event's argument. */
-  private sleepFor(ns: Time): void {
+  private sleepFor(ns: Time): boolean {
+    if (this.sim.runNextInPlace(ns, Priority.NORMAL, WAKE)) {
+      // As resumeFromSleep (no timer was set).
+      this.epoch++;
+      this.resumeWith = undefined;
+      return true;
+    }
     this.timer = this.sim.schedule(ns, sleepDone, Priority.NORMAL, WAKE, this as Process<unknown>);
+    return false;
   }
 
-  private awaitSignal(signal: Signal<unknown>, epoch: number, asResult: boolean): void {
+  private awaitSignal(signal: Signal<unknown>, epoch: number, asResult: boolean): boolean {
     if (signal.fired) {
       const v = asResult ? { fired: true, value: signal.value } : signal.value;
+      if (this.sim.runNextInPlace(0, Priority.URGENT, RESUME)) {
+        // As resumeIfCurrent: the epoch is current (nothing ran in between), no timer is set.
+        this.epoch++;
+        this.resumeWith = v;
+        return true;
+      }
       this.wakeAt(this.sim, 0, Priority.URGENT, epoch, v, false);
     } else {
       signal.addWaiter(this as Process<unknown>, epoch, asResult);
     }
+    return false;
   }
 }
 

@@ -12,19 +12,44 @@ import type { Fingerprint } from "./fingerprint.js";
  * through `double()`.
  */
 export class RandomStream {
-  private readonly prng: seedrandom.PRNG;
+  /**
+   * Alea's state: three fractions s0, s1, s2 and a carry c. It is stepped here rather than
+   * through seedrandom's closure, so that next() is small enough for V8 to inline and a draw
+   * allocates nothing (a double returned from a call that is not inlined is boxed, and so is a
+   * double stored in an object field; a Float64Array holds them raw). seedrandom still seeds
+   * it, and the draws are seedrandom's own, bit for bit (test/engine/random.test.ts).
+   */
+  private readonly state = new Float64Array(4);
 
   constructor(
     readonly name: string,
     seedKey: string,
     private readonly fingerprint: Fingerprint | null,
   ) {
-    this.prng = seedrandom.alea(seedKey);
+    const seeded = seedrandom.alea(seedKey, { state: true }).state() as unknown as AleaState;
+    this.state[S0] = seeded.s0;
+    this.state[S1] = seeded.s1;
+    this.state[S2] = seeded.s2;
+    this.state[C] = seeded.c;
   }
 
   /** Uniform double in [0, 1) with 53 random bits; folded into the run fingerprint. */
   next(): number {
-    const x = this.prng.double();
+    // Two steps of Alea (Baagøe): t = 2091639 s0 + c 2^-32, then s0, s1, s2 = s1, s2, frac(t)
+    // and c = floor(t); the two fractions are combined into 53 bits as seedrandom's double()
+    // does. Written out, not as calls, so that the whole draw inlines.
+    const s = this.state;
+    const t1 = 2091639 * s[S0]! + s[C]! * 2.3283064365386963e-10; // 2^-32
+    const c1 = t1 | 0;
+    const hi = t1 - c1;
+    const t2 = 2091639 * s[S1]! + c1 * 2.3283064365386963e-10;
+    const c2 = t2 | 0;
+    const lo = t2 - c2;
+    s[S0] = s[S2]!;
+    s[S1] = hi;
+    s[S2] = lo;
+    s[C] = c2;
+    const x = hi + ((lo * 0x200000) | 0) * 1.1102230246251565e-16; // 2^-53
     if (this.fingerprint !== null) this.fingerprint.double(x);
     return x;
   }
@@ -38,6 +63,19 @@ export class RandomStream {
   int(n: number): number {
     return Math.floor(this.next() * n);
   }
+}
+
+const S0 = 0;
+const S1 = 1;
+const S2 = 2;
+const C = 3;
+
+/** seedrandom's Alea state, as its `state()` returns it. */
+interface AleaState {
+  c: number;
+  s0: number;
+  s1: number;
+  s2: number;
 }
 
 export class RandomStreams {

@@ -100,11 +100,17 @@ export class Timeline {
   }
 }
 
-/** Index of the last element <= t in a non-decreasing array, or -1. */
-export function lastAtOrBefore(times: readonly number[], t: number): number {
-  let lo = 0;
-  let hi = times.length - 1;
-  let ans = -1;
+/**
+ * Index of the last element <= t in a non-decreasing array, or -1. With `lo`/`hi`, searches only
+ * times[lo..hi] (the caller knows the answer lies there) and returns lo - 1 when none is <= t.
+ */
+export function lastAtOrBefore(
+  times: ArrayLike<number>,
+  t: number,
+  lo = 0,
+  hi = times.length - 1,
+): number {
+  let ans = lo - 1;
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
     if (times[mid]! <= t) {

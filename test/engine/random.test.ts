@@ -78,3 +78,16 @@ describe("random streams", () => {
     expect(fa.hex()).not.toBe(fb.hex());
   });
 });
+
+describe("the in-house Alea stepping", () => {
+  it("gives seedrandom's alea().double() bit for bit", async () => {
+    const { default: seedrandom } = await import("seedrandom");
+    for (const seed of [0, 1, 42, "7", 123456789]) {
+      for (const name of ["traffic/3/0", "its/latency", "", "timeline"]) {
+        const ours = new RandomStreams(seed).get(name);
+        const theirs = seedrandom.alea(`${seed}\u0000${name}`);
+        for (let i = 0; i < 20_000; i++) expect(ours.next()).toBe(theirs.double());
+      }
+    }
+  });
+});
