@@ -23,6 +23,13 @@ export type Command =
 // biome-ignore lint/suspicious/noExplicitAny: see above
 export type ProcessBody<R = void> = Generator<Command, R, any>;
 
+/**
+ * Yielded, resumes the process at once with undefined: no event, no wait. It lets a step that
+ * usually sleeps (a drawn CPU cost) return its sleep as a plain number, and this when the draw
+ * is zero, instead of being a nested generator that yields only sometimes.
+ */
+export const NO_WAIT = -1;
+
 export interface Sleep {
   readonly sleep: Time;
 }
@@ -182,6 +189,11 @@ export class Process<R = void> {
         continue;
       }
       const cmd = step.value;
+      if (cmd === NO_WAIT) {
+        value = undefined;
+        throws = false;
+        continue;
+      }
       if (typeof cmd !== "number" && isGenerator(cmd)) {
         stack.push(cmd);
         value = undefined;

@@ -1,9 +1,10 @@
-import type {
-  Distribution,
-  ProcessBody,
-  RandomStream,
-  Simulation,
-  TraceFields,
+import {
+  type Distribution,
+  NO_WAIT,
+  type ProcessBody,
+  type RandomStream,
+  type Simulation,
+  type TraceFields,
 } from "../engine/index.js";
 
 /** A control-plane step: a generator that the engine runs as (part of) a process. */
@@ -25,9 +26,10 @@ export class Cpu {
     this.on = sim.trace !== null;
   }
 
-  *spend(cost: Distribution): Step {
+  /** `yield cpu.spend(cost)`: a sleep of the drawn cost (a bare number), or no wait at all. */
+  spend(cost: Distribution): number {
     const ns = cost.sample(this.rng);
-    if (ns > 0) yield ns; // a bare number is a sleep
+    return ns > 0 ? ns : NO_WAIT;
   }
 
   /** A trace record, e.g. log("MAPTI", { dev, event, lpi, fn: "its_irq_domain_activate" }). */

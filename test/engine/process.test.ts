@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   type Interrupt,
+  NO_WAIT,
   type ProcessBody,
   Signal,
   Simulation,
@@ -28,6 +29,32 @@ describe("processes", () => {
     );
     sim.run();
     expect(seen).toEqual([0, 10, 10, 35]);
+  });
+
+  it("NO_WAIT continues at once: no event, no time, and a zero sleep is still an event", () => {
+    const sim = new Simulation();
+    const order: string[] = [];
+    spawn(
+      sim,
+      (function* (): ProcessBody {
+        const v = yield NO_WAIT;
+        order.push(`a:${String(v)}@${sim.now}`);
+        yield 0;
+        order.push(`a2@${sim.now}`);
+      })(),
+    );
+    // Started second, so it runs after the first one's first step: a NO_WAIT does not let it
+    // in, the zero sleep does.
+    spawn(
+      sim,
+      (function* (): ProcessBody {
+        order.push(`b@${sim.now}`);
+      })(),
+    );
+    sim.run();
+    expect(order).toEqual(["a:undefined@0", "b@0", "a2@0"]);
+    // Two process starts, one zero sleep: the NO_WAIT dispatched nothing.
+    expect(sim.dispatched).toBe(3);
   });
 
   it("waits for a signal and receives its value", () => {

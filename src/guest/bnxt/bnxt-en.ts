@@ -3,6 +3,7 @@ import {
   defineKind,
   type EventHandle,
   type Lock,
+  NO_WAIT,
   Priority,
   type RandomStream,
   spawn,
@@ -279,9 +280,9 @@ export class BnxtEn implements EnDev {
   }
 
   /** Time spent in polled firmware commands. */
-  private *spend(d: Distribution): Step {
+  private spend(d: Distribution): number {
     const ns = d.sample(this.rng);
-    if (ns > 0) yield ns;
+    return ns > 0 ? ns : NO_WAIT;
   }
 
   /** RoCE vectors + one per L2 ring in use (bnxt_get_num_msix). */
