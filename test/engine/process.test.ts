@@ -49,6 +49,7 @@ describe("processes", () => {
       sim,
       (function* (): ProcessBody {
         order.push(`b@${sim.now}`);
+        yield NO_WAIT;
       })(),
     );
     sim.run();
