@@ -60,8 +60,12 @@ export interface RunRecord {
   coalesces: Array<{ vector: number; at: Time }> | null;
 }
 
+const NO_DROPS = Object.freeze(
+  Object.fromEntries(DROP_CAUSES.map((c) => [c, 0])) as Record<DropCause, number>,
+);
+
 function emptyCauses(): Record<DropCause, number> {
-  return Object.fromEntries(DROP_CAUSES.map((c) => [c, 0])) as Record<DropCause, number>;
+  return { ...NO_DROPS };
 }
 
 /**
@@ -80,33 +84,43 @@ export function collectRecord(m: Machine, seed: number | string): RunRecord {
     droppedByCause: emptyCauses(),
   };
   const vectors: VectorCounts[] = [];
+  const total = irq.droppedByCause;
+  // Every vector of the table is checked; only those that generated anything are kept, and
+  // only they get a per-cause object (a table has up to 2,048 entries, most of them idle).
   for (let v = 0; v < a.vectors; v++) {
-    const byCause = emptyCauses();
-    DROP_CAUSES.forEach((c, i) => {
-      byCause[c] = a.droppedOf(v, i);
-    });
-    const vc: VectorCounts = {
-      vector: v,
-      generated: a.generated[v]!,
-      delivered: a.delivered[v]!,
-      coalesced: a.coalesced[v]!,
-      pendingEnd: pending[v]!,
-      dropped: a.droppedTotal(v),
-      droppedByCause: byCause,
-    };
-    const accounted = vc.delivered + vc.coalesced + vc.pendingEnd + vc.dropped;
-    if (accounted !== vc.generated) {
+    const generated = a.generated[v]!;
+    const delivered = a.delivered[v]!;
+    const coalesced = a.coalesced[v]!;
+    const pendingEnd = pending[v]!;
+    const dropped = a.droppedTotal(v);
+    const accounted = delivered + coalesced + pendingEnd + dropped;
+    if (accounted !== generated) {
       throw new Error(
-        `conservation violated on vector ${v}: generated ${vc.generated} != delivered ${vc.delivered} + coalesced ${vc.coalesced} + pending ${vc.pendingEnd} + dropped ${vc.dropped}`,
+        `conservation violated on vector ${v}: generated ${generated} != delivered ${delivered} + coalesced ${coalesced} + pending ${pendingEnd} + dropped ${dropped}`,
       );
     }
-    irq.generated += vc.generated;
-    irq.delivered += vc.delivered;
-    irq.coalesced += vc.coalesced;
-    irq.pendingEnd += vc.pendingEnd;
-    irq.dropped += vc.dropped;
-    for (const c of DROP_CAUSES) irq.droppedByCause[c] += byCause[c];
-    if (vc.generated > 0) vectors.push(vc);
+    irq.generated += generated;
+    irq.delivered += delivered;
+    irq.coalesced += coalesced;
+    irq.pendingEnd += pendingEnd;
+    irq.dropped += dropped;
+    if (generated === 0) continue;
+    const byCause = emptyCauses();
+    for (let i = 0; i < DROP_CAUSES.length; i++) {
+      const c = DROP_CAUSES[i]!;
+      const n = a.droppedOf(v, i);
+      byCause[c] = n;
+      total[c] += n;
+    }
+    vectors.push({
+      vector: v,
+      generated,
+      delivered,
+      coalesced,
+      pendingEnd,
+      dropped,
+      droppedByCause: byCause,
+    });
   }
   const counts = m.itsDriver.counts;
   const its = {
