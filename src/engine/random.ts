@@ -20,21 +20,33 @@ export class RandomStream {
    * it, and the draws are seedrandom's own, bit for bit (test/engine/random.test.ts).
    */
   private readonly state = new Float64Array(4);
+  /**
+   * Seeding (hashing the key) is deferred to the first draw: a run creates a stream for every
+   * queue and mechanism it might use, and in a short run most are never drawn from. The draws
+   * depend on the key alone, so when the seeding happens changes nothing.
+   */
+  private seedKey: string | null;
 
   constructor(
     readonly name: string,
     seedKey: string,
     private readonly fingerprint: Fingerprint | null,
   ) {
-    const seeded = seedrandom.alea(seedKey, { state: true }).state() as unknown as AleaState;
+    this.seedKey = seedKey;
+  }
+
+  private seed(key: string): void {
+    const seeded = seedrandom.alea(key, { state: true }).state() as unknown as AleaState;
     this.state[S0] = seeded.s0;
     this.state[S1] = seeded.s1;
     this.state[S2] = seeded.s2;
     this.state[C] = seeded.c;
+    this.seedKey = null;
   }
 
   /** Uniform double in [0, 1) with 53 random bits; folded into the run fingerprint. */
   next(): number {
+    if (this.seedKey !== null) this.seed(this.seedKey);
     // Two steps of Alea (Baagøe): t = 2091639 s0 + c 2^-32, then s0, s1, s2 = s1, s2, frac(t)
     // and c = floor(t); the two fractions are combined into 53 bits as seedrandom's double()
     // does. Written out, not as calls, so that the whole draw inlines.
