@@ -323,7 +323,7 @@ class Sweep {
   private readonly now: PathProbe;
   private readonly later: PathProbe;
   /** The candidate instants' change times, merged in scratch buffers. */
-  private readonly merger = new Merger();
+  private readonly merger = SCRATCH;
   // The last pending interrupt's outcome, by (index of the next rise to deliverable, index of
   // the next PBA clear): indices, not times, so nothing is boxed.
   private memoRise = -1;
@@ -600,6 +600,13 @@ class Merger {
     return segs === 0 ? 0 : bounds[1]!;
   }
 }
+
+/**
+ * One Merger per thread, shared by every sweep: the windows of a run are computed in one
+ * synchronous call, so two sweeps never use it at once, and a tiny run does not allocate (and
+ * collect) 64 KB of scratch space.
+ */
+const SCRATCH = new Merger();
 
 /**
  * Merges the sorted ranges x[lo, mid) and x[mid, hi) into out from w, without repeats; returns
