@@ -67,6 +67,26 @@ async function scaleCase(roceVectors: number): Promise<Row> {
   };
 }
 
+// Tiny runs (single-vector-window, ~80 events): what a run costs besides its events.
+const TINY_RUNS = 20_000;
+
+async function tinyCase(workers: number): Promise<Row> {
+  const r = await batchThroughput("single-vector-window", ["legacy"], TINY_RUNS, workers);
+  return {
+    bench: "batch-tiny",
+    preset: "single-vector-window",
+    profiles: "legacy",
+    workers,
+    runs: TINY_RUNS,
+    runs_per_s: r.runs_per_s,
+    events_per_s: r.events_per_s,
+    events_per_run: r.events_per_run,
+    // Wall time per run on one worker is the fixed cost (set-up, analysis, output) plus ~80
+    // events; on W workers, W times the wall time per run.
+    us_per_run: (workers * 1e6) / r.runs_per_s,
+  };
+}
+
 const HOLD_PENDING = [100, 10_000];
 
 const CASES: Case[] = [
@@ -77,6 +97,8 @@ const CASES: Case[] = [
   { name: "batch:legacy:1", run: () => batchCase(1, ["legacy"]) },
   { name: "batch:legacy:2", run: () => batchCase(2, ["legacy"]) },
   { name: "batch:all:2", run: () => batchCase(2, [...PROFILE_NAMES]) },
+  { name: "tiny:1", run: () => tinyCase(1) },
+  { name: "tiny:2", run: () => tinyCase(2) },
   ...SCALE_ROCE_VECTORS.map((n) => ({ name: `scale:${n}`, run: () => scaleCase(n) })),
   ...HOLD_PENDING.map((p) => ({
     name: `hold-raw-fpq:${p}`,
@@ -197,6 +219,10 @@ function print(rows: Row[]): void {
     if (bench === "hold-engine/cpp") {
       process.stdout.write(
         `engine / C++ std::priority_queue at P=${r.pending}: ${Number(r.ratio).toFixed(2)}x (median of ${r.rounds} paired rounds; ${Number(r.min_ratio).toFixed(2)}-${Number(r.max_ratio).toFixed(2)})\n`,
+      );
+    } else if (bench === "batch-tiny") {
+      process.stdout.write(
+        `${bench.padEnd(19)} ${String(r.preset).padEnd(36)} workers=${r.workers} ${Number(r.runs_per_s).toFixed(1)} runs/s, ${Math.round(Number(r.events_per_run))} events/run, ${Number(r.us_per_run).toFixed(0)} us of CPU per run\n`,
       );
     } else if (bench.startsWith("batch") || bench === "scale") {
       const what = bench === "scale" ? `roce_vectors=${r.roce_vectors}` : String(r.profiles);
