@@ -148,7 +148,7 @@ export async function batchCommand(
     bar.stop();
     if (res.status === "aborted") {
       return {
-        text: `msix-sim: interrupted after ${res.done} of ${res.plan.to - res.plan.from} runs; no CSV was written. Continue with: msix-sim ${argv.filter((a) => a !== "--force" && a !== "--resume").join(" ")} --resume\n`,
+        text: `msix-sim: interrupted after ${res.done} of ${adaptive === undefined ? res.plan.to - res.plan.from : `at most ${res.plan.to}`} runs; no CSV was written. Continue with: msix-sim ${argv.filter((a) => a !== "--force" && a !== "--resume").join(" ")} --resume\n`,
         code: EXIT_INTERRUPTED,
       };
     }
