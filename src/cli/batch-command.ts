@@ -166,7 +166,7 @@ export async function batchCommand(
             .join(", ")} (target ${adaptive.target})\n`;
     const text = o.quiet
       ? ""
-      : `${summaryTable(res.summary, res.outcomes)}\n${stopped}wrote ${res.dir}/{runs,windows,cycles,summary,paired}.csv and manifest.json (${res.done} runs x ${res.plan.profiles.length} profiles${resumed}; ${ran} runs in ${res.seconds.toFixed(1)} s, ${rate.toFixed(1)} runs/s)\n`;
+      : `${summaryTable(res.summary, res.outcomes)}${conditionalLine(res.summary)}\n${stopped}wrote ${res.dir}/{runs,windows,cycles,summary,paired}.csv and manifest.json (${res.done} runs x ${res.plan.profiles.length} profiles${resumed}; ${ran} runs in ${res.seconds.toFixed(1)} s, ${rate.toFixed(1)} runs/s)\n`;
     return { text, code: 0 };
   }).finally(() => bar.stop());
 }
@@ -180,6 +180,21 @@ export async function mergeCommand(
   const out = o.out;
   const n = await exitOnSignal(() => mergeBatches(dirs, out, o.force ?? false, argv));
   return `merged ${dirs.length} folders (${n} rows) into ${out}\n`;
+}
+
+/**
+ * The conditional loss estimate per profile, when some rows have it (README: the conditional
+ * loss estimator), to read beside the "runs w/ drops" column.
+ */
+export function conditionalLine(rows: readonly SummaryRow[]): string {
+  const with_ = rows.filter((r) => Number(r.p_loss_conditional_runs) > 0);
+  if (with_.length === 0) return "";
+  const g = (x: unknown) => Number(x).toPrecision(4);
+  const parts = with_.map(
+    (r) =>
+      `${r.profile} ${g(r.p_loss_conditional_mean)} (${g(r.p_loss_conditional_ci95_low)}..${g(r.p_loss_conditional_ci95_high)}, ${r.p_loss_conditional_runs} of ${r.runs} runs)`,
+  );
+  return `P(loss | drop windows), the conditional estimate: ${parts.join("; ")}\n`;
 }
 
 const pct = (x: unknown): string => (x === null ? "-" : `${(Number(x) * 100).toFixed(2)}%`);
