@@ -133,7 +133,7 @@ export async function batchCommand(
         if (adaptive !== undefined) {
           const from = resumed > 0 ? `, resuming after ${resumed}` : "";
           err(
-            `msix-sim batch: runs in chunks until the 95% interval of the ${adaptive.metric.noun} rate is at most +-${adaptive.target} for every profile, at most ${n} runs (${seeds}) x ${plan.profiles.length} profiles${from}, ${workers} worker${workers > 1 ? "s" : ""}, into ${out}\n`,
+            `msix-sim batch: runs in chunks until the 95% interval of the ${adaptive.metric.name} rate is at most +-${adaptive.target} for every profile, at most ${n} runs (${seeds}) x ${plan.profiles.length} profiles${from}, ${workers} worker${workers > 1 ? "s" : ""}, into ${out}\n`,
           );
           return;
         }
@@ -159,7 +159,7 @@ export async function batchCommand(
     const stopped =
       res.stop === undefined || adaptive === undefined
         ? ""
-        : `stopped after ${res.stop.runs} runs (${res.stop.reason}): ${adaptive.metric.noun} rate 95% half-width ${[
+        : `stopped after ${res.stop.runs} runs (${res.stop.reason}): ${adaptive.metric.name} rate 95% half-width ${[
             ...res.stop.halfwidths,
           ]
             .map(([p, h]) => `${p} ${h.toFixed(4)}`)
