@@ -1,6 +1,7 @@
 import type { DriverOutcome } from "../guest/outcome.js";
 import { causeColumn, DROP_CAUSES } from "../model/outcomes.js";
 import type { RunRecord } from "../model/run-record.js";
+import type { Exposure } from "./exposure.js";
 import type { Window } from "./windows.js";
 
 /**
@@ -55,6 +56,9 @@ export const RUN_COLUMNS = [
   "queue_stall_ns",
   "misc_stuck_end",
   "setup_failures",
+  // The conditional loss estimator (analysis/exposure.ts); empty where it is not valid.
+  "exposed_window_ns",
+  "p_loss_conditional",
 ] as const;
 export type RunColumn = (typeof RUN_COLUMNS)[number];
 export type RunRow = Record<RunColumn, string | number | null>;
@@ -65,6 +69,8 @@ export interface RowInput {
   windows: readonly Window[];
   deferWindows: readonly Window[];
   outcome: DriverOutcome;
+  /** Absent or null: the estimator does not apply (empty cells). */
+  exposure?: Exposure | null;
 }
 
 function totals(ws: readonly Window[]): { count: number; total: number; max: number } {
@@ -132,6 +138,8 @@ export function runRow(x: RowInput): RunRow {
     queue_stall_ns: x.outcome.queueStallNs,
     misc_stuck_end: b(x.outcome.miscStuck),
     setup_failures: x.outcome.setupFailures,
+    exposed_window_ns: x.exposure?.exposedNs ?? null,
+    p_loss_conditional: x.exposure?.pLoss ?? null,
   });
   const out = {} as RunRow;
   for (const c of RUN_COLUMNS) out[c] = row[c] ?? null;

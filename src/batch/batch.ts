@@ -15,6 +15,14 @@ import { InputError } from "../scenario/errors.js";
 import { type ResolvedScenario, resolveScenario, type ScenarioSource } from "../scenario/load.js";
 import type { PreparedScenario } from "../scenario/runner.js";
 import { checkWorkload } from "../scenario/workload.js";
+import {
+  type AdaptiveOptions,
+  boundaries,
+  CHUNK_RULE,
+  halfwidths,
+  nextBoundary,
+  type StopReason,
+} from "./adaptive.js";
 import type { RunOutput } from "./execute.js";
 import { CYCLE_COLUMNS, WINDOW_COLUMNS } from "./execute.js";
 import {
@@ -54,7 +62,10 @@ export const MAX_RUNS_PER_BATCH = 1_000_000;
 
 export interface BatchOptions {
   source: ScenarioSource;
+  /** Runs; with `adaptive`, the most runs (--max-runs). */
   runs: number;
+  /** Stop at a target precision (--target-halfwidth): runs go in chunks (batch/adaptive.ts). */
+  adaptive?: AdaptiveOptions;
   /** Base seed; by default the scenario's own seed (1 unless it sets one). */
   seed?: number;
   profiles: BatchPlan["profiles"];
@@ -85,6 +96,8 @@ export interface BatchResult {
   outcomes: ReturnType<typeof countOutcomes>;
   events: number;
   seconds: number;
+  /** A batch run to a target precision: why it stopped, and its half-widths per profile. */
+  stop?: { reason: StopReason; runs: number; halfwidths: Map<string, number> };
 }
 
 /**
@@ -122,9 +135,24 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
     windowRuns: o.windowRuns,
   };
   const partial = join(o.out, PARTIAL);
+  if (o.adaptive !== undefined && o.shard.count > 1) {
+    throw new InputError(
+      "--target-halfwidth and --shard: a batch that stops at a target precision decides its run count as it goes; it cannot be split",
+    );
+  }
   const identity = JSON.stringify({
     plan: { ...plan, windowRuns: String(plan.windowRuns) },
     scenario: resolved.scenario,
+    // Only for an adaptive batch, so that older checkpoints still resume.
+    ...(o.adaptive === undefined
+      ? {}
+      : {
+          adaptive: {
+            target: o.adaptive.target,
+            maxRuns: o.adaptive.maxRuns,
+            metric: o.adaptive.metric.name,
+          },
+        }),
   });
   // Everything is checked before anything is created: a rejected batch writes nothing. Then
   // the folder is locked and checked again (another batch may have been quicker).
@@ -168,34 +196,57 @@ async function runLocked(
   },
 ): Promise<BatchResult> {
   const { started, t0, resolved, prep, plan, partial, outputs } = c;
-  const total = plan.to - plan.from;
-  const todo: number[] = [];
-  for (let r = plan.from; r < plan.to; r++) if (!outputs.has(r)) todo.push(r);
+  let total = plan.to - plan.from;
   const resumed = outputs.size;
   o.onStart?.(plan, resumed);
-  o.progress?.(outputs.size, total);
 
   const abort = o.abort ?? { aborted: false };
   let events = 0;
-  const status = await runPool({
-    prep,
-    plan,
-    todo,
-    workers: o.workers,
-    abort,
-    onResult: (out) => {
-      const log = join(partial, "runs.jsonl");
-      try {
-        appendFileSync(log, `${JSON.stringify(out)}\n`);
-      } catch (e) {
-        // Disk full: the runs checkpointed so far stay resumable (a torn last line is skipped).
-        throw new InputError(`cannot write ${log}: ${errnoText(e)}`);
+  /** Runs [from, to) that are not done yet, on the pool. */
+  const runRange = (from: number, to: number) => {
+    const todo: number[] = [];
+    for (let r = from; r < to; r++) if (!outputs.has(r)) todo.push(r);
+    o.progress?.(outputs.size, total);
+    return runPool({
+      prep,
+      plan,
+      todo,
+      workers: o.workers,
+      abort,
+      onResult: (out) => {
+        const log = join(partial, "runs.jsonl");
+        try {
+          appendFileSync(log, `${JSON.stringify(out)}\n`);
+        } catch (e) {
+          // Disk full: the runs checkpointed so far stay resumable (a torn last line is skipped).
+          throw new InputError(`cannot write ${log}: ${errnoText(e)}`);
+        }
+        outputs.set(out.run, out);
+        events += out.events;
+        o.progress?.(outputs.size, total);
+      },
+    });
+  };
+  let status: "done" | "aborted";
+  let stop: BatchResult["stop"];
+  const ad = o.adaptive;
+  if (ad === undefined) status = await runRange(plan.from, plan.to);
+  else {
+    // Chunk by chunk; a resumed batch replays the decisions at the boundaries it had passed.
+    let n = 0;
+    for (;;) {
+      n = nextBoundary(n, ad.maxRuns);
+      total = n;
+      status = await runRange(0, n);
+      if (status === "aborted") break;
+      const hw = halfwidths(outputs, n, plan.profiles, ad.metric, summaryInputOf);
+      const reached = [...hw.values()].every((h) => h <= ad.target);
+      if (reached || n >= ad.maxRuns) {
+        stop = { reason: reached ? "target reached" : "max runs", runs: n, halfwidths: hw };
+        break;
       }
-      outputs.set(out.run, out);
-      events += out.events;
-      o.progress?.(outputs.size, total);
-    },
-  });
+    }
+  }
   const result = (
     summary: SummaryRow[],
     outcomes: BatchResult["outcomes"] = new Map(),
@@ -209,11 +260,14 @@ async function runLocked(
     outcomes,
     events,
     seconds: (performance.now() - t0) / 1000,
+    ...(stop === undefined ? {} : { stop }),
   });
   if (status === "aborted") return result([]);
 
-  const ordered = [...outputs.values()].sort((a, b) => a.run - b.run);
-  const summary = await writeOutputs(o.out, ordered, plan.profiles);
+  // An adaptive batch ends at its last boundary (the checkpoint holds nothing beyond it).
+  const last = stop?.runs ?? plan.to;
+  const ordered = [...outputs.values()].filter((x) => x.run < last).sort((a, b) => a.run - b.run);
+  const summary = await writeOutputs(o.out, ordered, plan.profiles, ad?.metric);
   const manifest = {
     tool: "msix-sim",
     version: toolVersion(),
@@ -222,16 +276,33 @@ async function runLocked(
     scenario_source: resolved.label,
     scenario: resolved.scenario,
     profiles: plan.profiles,
-    runs: plan.runs,
+    runs: stop?.runs ?? plan.runs,
     shard: `${plan.shard.index}/${plan.shard.count}`,
-    run_range: [plan.from, plan.to],
+    run_range: [plan.from, last],
     seeds: {
       base: plan.baseSeed,
       first: seedOf(plan, plan.from),
-      last: seedOf(plan, plan.to - 1),
+      last: seedOf(plan, last - 1),
       rule: "seed = base + run",
     },
     window_runs: Number.isFinite(plan.windowRuns) ? plan.windowRuns : "all",
+    ...(ad === undefined || stop === undefined
+      ? {}
+      : {
+          target_precision: {
+            metric: ad.metric.name,
+            metric_definition: ad.metric.definition,
+            target_halfwidth: ad.target,
+            interval:
+              "Wilson 95% score interval of the metric's rate; half-width = (high - low) / 2",
+            max_runs: ad.maxRuns,
+            chunks: CHUNK_RULE,
+            boundaries_passed: boundaries(ad.maxRuns).filter((b) => b <= stop.runs),
+            stop_reason: stop.reason,
+            runs: stop.runs,
+            halfwidths: Object.fromEntries(stop.halfwidths),
+          },
+        }),
     started_at: started.toISOString(),
     finished_at: new Date().toISOString(),
   };
@@ -259,6 +330,8 @@ export async function writeOutputs(
   dir: string,
   ordered: readonly RunOutput[],
   profiles: readonly string[],
+  /** The metric of a batch run to a target precision (summary.csv's halfwidth columns). */
+  metric?: AdaptiveOptions["metric"],
 ): Promise<SummaryRow[]> {
   const rows: RunRow[] = ordered.flatMap((o) => o.rows);
   await writeCsvAtomic(join(dir, "runs.csv"), RUN_COLUMNS, rows);
@@ -273,7 +346,7 @@ export async function writeOutputs(
     ordered.flatMap((o) => o.cycles),
   );
   const inputs = rows.map(summaryInputOf);
-  const summary = summarize(inputs, profiles);
+  const summary = summarize(inputs, profiles, metric);
   await writeCsvAtomic(join(dir, "summary.csv"), SUMMARY_COLUMNS, summary);
   await writeCsvAtomic(join(dir, "paired.csv"), PAIRED_COLUMNS, pairedSummary(inputs, profiles));
   return summary;
@@ -290,7 +363,13 @@ export function summaryInputOf(r: Record<string, unknown>): SummaryInput {
     resetAttempts: Number(r.reset_attempts),
     portResets: Number(r.port_resets),
     outcome: String(r.outcome),
+    pLossConditional: optionalNumber(r.p_loss_conditional),
   };
+}
+
+/** An empty cell (or a runs.csv without the column) is null. */
+function optionalNumber(v: unknown): number | null {
+  return v === null || v === undefined || v === "" ? null : Number(v);
 }
 
 /** Files a batch owns in its folder (its outputs and its checkpoint). */

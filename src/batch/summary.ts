@@ -1,3 +1,4 @@
+import type { RunMetric } from "../analysis/metrics.js";
 import { OUTCOMES, type Outcome } from "../guest/outcome.js";
 import {
   mcnemarExact,
@@ -5,6 +6,7 @@ import {
   quantile,
   standardError,
   wilson,
+  Z95,
   zeroEventUpperBound,
 } from "./stats.js";
 
@@ -20,6 +22,8 @@ export interface SummaryInput {
   /** Resets the driver started itself (not the scenario's own FLR or reset). */
   portResets: number;
   outcome: string;
+  /** The conditional loss estimator (runs.csv p_loss_conditional), or null where not valid. */
+  pLossConditional: number | null;
 }
 
 /** outcome_<name> columns: runs per outcome (src/guest/outcome.ts). */
@@ -57,6 +61,16 @@ export const SUMMARY_COLUMNS = [
   "not_ok_ci95_low",
   "not_ok_ci95_high",
   "mean_port_resets",
+  // The conditional loss estimator: rows where it is valid, their mean and its 95% interval
+  // (mean +- 1.96 standard errors), beside drop_rate (the plain count of runs with drops).
+  "p_loss_conditional_runs",
+  "p_loss_conditional_mean",
+  "p_loss_conditional_ci95_low",
+  "p_loss_conditional_ci95_high",
+  // A batch run to a target precision (--target-halfwidth): its metric and the half-width
+  // (high - low) / 2 of the Wilson 95% interval of that metric's rate it reached; else empty.
+  "halfwidth_metric",
+  "halfwidth",
 ] as const;
 
 export const PAIRED_COLUMNS = [
@@ -84,9 +98,35 @@ export function round(x: number, digits = 8): number | null {
   return Math.round(x * f) / f;
 }
 
+/** Significant digits, not decimals: a rare-event probability (1e-7) keeps its precision. */
+export function roundSignificant(x: number, digits = 10): number | null {
+  if (!Number.isFinite(x)) return null;
+  return Number(x.toPrecision(digits));
+}
+
+/** The 0/1 value of a metric for a summary input (the metric reads runs.csv columns by name). */
+export function metricOf(metric: RunMetric, r: SummaryInput): 0 | 1 {
+  return metric.of({
+    link_failed: r.linkFailed,
+    irq_dropped: r.dropped,
+    port_resets: r.portResets,
+    outcome: r.outcome,
+  });
+}
+
+/** Half the width of the Wilson 95% interval of a metric's rate over rows. */
+export function metricHalfwidth(metric: RunMetric, rs: readonly SummaryInput[]): number {
+  let k = 0;
+  for (const r of rs) k += metricOf(metric, r);
+  const w = wilson(k, rs.length);
+  return (w.high - w.low) / 2;
+}
+
 export function summarize(
   rows: readonly SummaryInput[],
   profiles: readonly string[],
+  /** The metric of a batch run to a target precision: its achieved half-width is reported. */
+  metric?: RunMetric,
 ): SummaryRow[] {
   return profiles.map((profile) => {
     const rs = rows.filter((r) => r.profile === profile);
@@ -104,6 +144,10 @@ export function summarize(
     const dw = wilson(withDrops, n);
     const windows = rs.map((r) => r.dropWindowTotal).sort((a, b) => a - b);
     const drops = rs.map((r) => r.dropped);
+    const cond: number[] = [];
+    for (const r of rs) if (r.pLossConditional !== null) cond.push(r.pLossConditional);
+    const condMean = mean(cond);
+    const condHalf = Z95 * standardError(cond);
     return {
       profile,
       runs: n,
@@ -134,6 +178,13 @@ export function summarize(
       not_ok_ci95_low: round(nw.low),
       not_ok_ci95_high: round(nw.high),
       mean_port_resets: round(mean(rs.map((r) => r.portResets))),
+      p_loss_conditional_runs: cond.length,
+      p_loss_conditional_mean: roundSignificant(condMean),
+      p_loss_conditional_ci95_low: roundSignificant(Math.max(0, condMean - condHalf)),
+      p_loss_conditional_ci95_high: roundSignificant(Math.min(1, condMean + condHalf)),
+      halfwidth_metric: metric?.name ?? null,
+      // Unrounded: the very number the stopping rule compared with the target.
+      halfwidth: metric === undefined || n === 0 ? null : metricHalfwidth(metric, rs),
     } as SummaryRow;
   });
 }

@@ -1,6 +1,12 @@
 import { availableParallelism } from "node:os";
 import { type countOutcomes, shownKinds } from "../analysis/outcomes.js";
-import { runBatch } from "../batch/batch.js";
+import {
+  type AdaptiveOptions,
+  DEFAULT_MAX_RUNS,
+  parseMetric,
+  parseTargetHalfwidth,
+} from "../batch/adaptive.js";
+import { MAX_RUNS_PER_BATCH, runBatch } from "../batch/batch.js";
 import { runExperiment } from "../batch/experiment.js";
 import { mergeBatches } from "../batch/merge.js";
 import { parseCount, parseProfiles, parseShard, seedOf } from "../batch/plan.js";
@@ -27,6 +33,44 @@ export interface BatchCommandOptions {
   resume?: boolean;
   force?: boolean;
   windowRuns?: string;
+  targetHalfwidth?: string;
+  maxRuns?: string;
+  metric?: string;
+}
+
+/**
+ * --runs, or --target-halfwidth with --max-runs and --metric (batch/adaptive.ts). Giving both
+ * --runs and --target-halfwidth is an error rather than a precedence rule: either one silently
+ * ignored would run a batch of another size than the user meant.
+ */
+export function parseRunCount(o: BatchCommandOptions): {
+  runs: number;
+  adaptive?: AdaptiveOptions;
+} {
+  if (o.targetHalfwidth === undefined) {
+    if (o.maxRuns !== undefined) throw new InputError("--max-runs: only with --target-halfwidth");
+    if (o.metric !== undefined) throw new InputError("--metric: only with --target-halfwidth");
+    const runs = parseCount(o.runs, "--runs", 1);
+    if (runs === undefined) {
+      throw new InputError(
+        "--runs: required (the number of runs), or --target-halfwidth to run until a precision",
+      );
+    }
+    return { runs };
+  }
+  if (o.runs !== undefined) {
+    throw new InputError(
+      "--runs and --target-halfwidth: give one of them (--max-runs bounds a batch that runs to a target precision)",
+    );
+  }
+  const target = parseTargetHalfwidth(o.targetHalfwidth);
+  const maxRuns = parseCount(o.maxRuns, "--max-runs", 1) ?? DEFAULT_MAX_RUNS;
+  if (maxRuns > MAX_RUNS_PER_BATCH) {
+    throw new InputError(
+      `--max-runs: at most ${MAX_RUNS_PER_BATCH.toLocaleString("en-US")} (a batch keeps its rows in memory), got ${maxRuns}`,
+    );
+  }
+  return { runs: maxRuns, adaptive: { target, maxRuns, metric: parseMetric(o.metric) } };
 }
 
 /**
@@ -54,8 +98,7 @@ export async function batchCommand(
   argv: readonly string[],
   err: (text: string) => void = (t) => void process.stderr.write(t),
 ): Promise<{ text: string; code: number }> {
-  const runs = parseCount(o.runs, "--runs", 1);
-  if (runs === undefined) throw new InputError("--runs: required (the number of runs)");
+  const { runs, adaptive } = parseRunCount(o);
   const out = o.out;
   if (out === undefined) throw new InputError("--out: required (the output folder)");
   if (o.resume && o.force) throw new InputError("--resume and --force: give one of them, not both");
@@ -65,6 +108,7 @@ export async function batchCommand(
     const res = await runBatch({
       source: { preset: o.preset, scenarioFile: o.scenario, params: o.param, sets: o.set },
       runs,
+      ...(adaptive === undefined ? {} : { adaptive }),
       seed: parseSeed(o.seed),
       profiles: parseProfiles(o.profiles),
       workers,
@@ -86,6 +130,13 @@ export async function batchCommand(
           return;
         }
         const seeds = `seeds ${seedOf(plan, plan.from)}..${seedOf(plan, plan.to - 1)}`;
+        if (adaptive !== undefined) {
+          const from = resumed > 0 ? `, resuming after ${resumed}` : "";
+          err(
+            `msix-sim batch: runs in chunks until the 95% interval of the ${adaptive.metric.name} rate is at most +-${adaptive.target} for every profile, at most ${n} runs (${seeds}) x ${plan.profiles.length} profiles${from}, ${workers} worker${workers > 1 ? "s" : ""}, into ${out}\n`,
+          );
+          return;
+        }
         const left = resumed > 0 ? `, ${n - resumed} left after resuming ${resumed}` : "";
         const k = Math.min(workers, Math.max(1, n - resumed));
         err(
@@ -97,7 +148,7 @@ export async function batchCommand(
     bar.stop();
     if (res.status === "aborted") {
       return {
-        text: `msix-sim: interrupted after ${res.done} of ${res.plan.to - res.plan.from} runs; no CSV was written. Continue with: msix-sim ${argv.filter((a) => a !== "--force" && a !== "--resume").join(" ")} --resume\n`,
+        text: `msix-sim: interrupted after ${res.done} of ${adaptive === undefined ? res.plan.to - res.plan.from : `at most ${res.plan.to}`} runs; no CSV was written. Continue with: msix-sim ${argv.filter((a) => a !== "--force" && a !== "--resume").join(" ")} --resume\n`,
         code: EXIT_INTERRUPTED,
       };
     }
@@ -105,9 +156,17 @@ export async function batchCommand(
     const ran = res.done - res.resumed;
     const rate = res.seconds > 0 ? ran / res.seconds : 0;
     const resumed = res.resumed > 0 ? `, ${res.resumed} of them from the checkpoint` : "";
+    const stopped =
+      res.stop === undefined || adaptive === undefined
+        ? ""
+        : `stopped after ${res.stop.runs} runs (${res.stop.reason}): ${adaptive.metric.name} rate 95% half-width ${[
+            ...res.stop.halfwidths,
+          ]
+            .map(([p, h]) => `${p} ${h.toFixed(4)}`)
+            .join(", ")} (target ${adaptive.target})\n`;
     const text = o.quiet
       ? ""
-      : `${summaryTable(res.summary, res.outcomes)}\nwrote ${res.dir}/{runs,windows,cycles,summary,paired}.csv and manifest.json (${res.done} runs x ${res.plan.profiles.length} profiles${resumed}; ${ran} runs in ${res.seconds.toFixed(1)} s, ${rate.toFixed(1)} runs/s)\n`;
+      : `${summaryTable(res.summary, res.outcomes)}${conditionalLine(res.summary)}\n${stopped}wrote ${res.dir}/{runs,windows,cycles,summary,paired}.csv and manifest.json (${res.done} runs x ${res.plan.profiles.length} profiles${resumed}; ${ran} runs in ${res.seconds.toFixed(1)} s, ${rate.toFixed(1)} runs/s)\n`;
     return { text, code: 0 };
   }).finally(() => bar.stop());
 }
@@ -121,6 +180,21 @@ export async function mergeCommand(
   const out = o.out;
   const n = await exitOnSignal(() => mergeBatches(dirs, out, o.force ?? false, argv));
   return `merged ${dirs.length} folders (${n} rows) into ${out}\n`;
+}
+
+/**
+ * The conditional loss estimate per profile, when some rows have it (README: the conditional
+ * loss estimator), to read beside the "runs w/ drops" column.
+ */
+export function conditionalLine(rows: readonly SummaryRow[]): string {
+  const with_ = rows.filter((r) => Number(r.p_loss_conditional_runs) > 0);
+  if (with_.length === 0) return "";
+  const g = (x: unknown) => Number(x).toPrecision(4);
+  const parts = with_.map(
+    (r) =>
+      `${r.profile} ${g(r.p_loss_conditional_mean)} (${g(r.p_loss_conditional_ci95_low)}..${g(r.p_loss_conditional_ci95_high)}, ${r.p_loss_conditional_runs} of ${r.runs} runs)`,
+  );
+  return `P(loss | drop windows), the conditional estimate: ${parts.join("; ")}\n`;
 }
 
 const pct = (x: unknown): string => (x === null ? "-" : `${(Number(x) * 100).toFixed(2)}%`);

@@ -100,6 +100,15 @@ function buildProgram(
     .option("--param <k=v>", "a preset parameter (repeatable)", collect, [])
     .option("--set <path=v>", "override a scenario field (repeatable)", collect, [])
     .option("--runs <n>", "number of runs; run r uses seed S + r under every profile")
+    .option(
+      "--target-halfwidth <H>",
+      "instead of --runs: run in chunks until the Wilson 95% interval of --metric's rate is within +-H for every profile",
+    )
+    .option("--max-runs <n>", "with --target-halfwidth: stop there anyway (default 100000)")
+    .option(
+      "--metric <name>",
+      "with --target-halfwidth: link_failed (default), drops, port_reset or not_ok",
+    )
     .option("--seed <S>", "base seed (default: the scenario's seed; 1 for the presets)")
     .option("--profiles <list>", "comma-separated profiles (default all four)")
     .option("--workers <k>", "worker threads (default: the number of cores)")

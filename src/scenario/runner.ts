@@ -1,3 +1,4 @@
+import { type Exposure, ExposureCalculator } from "../analysis/exposure.js";
 import { windowsOf } from "../analysis/windows.js";
 import {
   type ProcessBody,
@@ -16,6 +17,7 @@ import { collectRecord } from "../model/run-record.js";
 import { expandVectors, type VectorGroups } from "../model/traffic/traffic.js";
 import type { RunResult } from "../run/simulate.js";
 import { InputError } from "./errors.js";
+import { exposurePlan } from "./exposure-plan.js";
 import type { ActionName, Scenario } from "./schema.js";
 
 export interface ScenarioRunOptions {
@@ -28,6 +30,8 @@ export interface ScenarioRunOptions {
 
 export interface ScenarioResult extends RunResult {
   outcome: DriverOutcome;
+  /** The conditional loss estimator's inputs and value, or null where it is not valid. */
+  exposure: Exposure | null;
 }
 
 /** A scenario with its parameters built once, to be run under many seeds and profiles. */
@@ -37,6 +41,8 @@ export interface PreparedScenario {
   readonly driver: DriverDescription;
   readonly numMsi: number;
   readonly groups: VectorGroups;
+  /** The scenario's sources, compiled for the conditional loss estimator (analysis/exposure.ts). */
+  readonly exposure: ExposureCalculator;
 }
 
 /** A timeline action's generic name (HNS3's older names map onto them). */
@@ -88,7 +94,8 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
       }
     }
   });
-  return { scenario, params, driver, numMsi: layout.numMsi, groups };
+  const exposure = new ExposureCalculator(exposurePlan(scenario, groups));
+  return { scenario, params, driver, numMsi: layout.numMsi, groups, exposure };
 }
 
 function vectorsOf(
@@ -137,7 +144,13 @@ export function runScenario(prep: PreparedScenario, opts: ScenarioRunOptions = {
   const record = collectRecord(m, seed);
   const w = windowsOf(record);
   const outcome = driver.outcome(!timeline.finished);
-  return { record, windows: w.drop, deferWindows: w.defer, outcome };
+  return {
+    record,
+    windows: w.drop,
+    deferWindows: w.defer,
+    outcome,
+    exposure: prep.exposure.of(w.drop),
+  };
 }
 
 /** The timeline, one action after another in the order of their (drawn) times. */
