@@ -1,11 +1,13 @@
 import {
-  appendFileSync,
+  closeSync,
   existsSync,
   mkdirSync,
+  openSync,
   readdirSync,
   readFileSync,
   rmSync,
   writeFileSync,
+  writeSync,
 } from "node:fs";
 import { join } from "node:path";
 import { countOutcomes } from "../analysis/outcomes.js";
@@ -202,6 +204,15 @@ async function runLocked(
 
   const abort = o.abort ?? { aborted: false };
   let events = 0;
+  // The checkpoint stays open for the whole batch: one write per result, not an open and a
+  // close (appendFileSync) on the main thread that collects every worker's results.
+  const log = join(partial, "runs.jsonl");
+  let fd: number;
+  try {
+    fd = openSync(log, "a");
+  } catch (e) {
+    throw new InputError(`cannot write ${log}: ${errnoText(e)}`);
+  }
   /** Runs [from, to) that are not done yet, on the pool. */
   const runRange = (from: number, to: number) => {
     const todo: number[] = [];
@@ -214,9 +225,8 @@ async function runLocked(
       workers: o.workers,
       abort,
       onResult: (out) => {
-        const log = join(partial, "runs.jsonl");
         try {
-          appendFileSync(log, `${JSON.stringify(out)}\n`);
+          writeSync(fd, `${JSON.stringify(out)}\n`);
         } catch (e) {
           // Disk full: the runs checkpointed so far stay resumable (a torn last line is skipped).
           throw new InputError(`cannot write ${log}: ${errnoText(e)}`);
@@ -227,25 +237,29 @@ async function runLocked(
       },
     });
   };
-  let status: "done" | "aborted";
+  let status: "done" | "aborted" = "aborted";
   let stop: BatchResult["stop"];
   const ad = o.adaptive;
-  if (ad === undefined) status = await runRange(plan.from, plan.to);
-  else {
-    // Chunk by chunk; a resumed batch replays the decisions at the boundaries it had passed.
-    let n = 0;
-    for (;;) {
-      n = nextBoundary(n, ad.maxRuns);
-      total = n;
-      status = await runRange(0, n);
-      if (status === "aborted") break;
-      const hw = halfwidths(outputs, n, plan.profiles, ad.metric, summaryInputOf);
-      const reached = [...hw.values()].every((h) => h <= ad.target);
-      if (reached || n >= ad.maxRuns) {
-        stop = { reason: reached ? "target reached" : "max runs", runs: n, halfwidths: hw };
-        break;
+  try {
+    if (ad === undefined) status = await runRange(plan.from, plan.to);
+    else {
+      // Chunk by chunk; a resumed batch replays the decisions at the boundaries it had passed.
+      let n = 0;
+      for (;;) {
+        n = nextBoundary(n, ad.maxRuns);
+        total = n;
+        status = await runRange(0, n);
+        if (status === "aborted") break;
+        const hw = halfwidths(outputs, n, plan.profiles, ad.metric, summaryInputOf);
+        const reached = [...hw.values()].every((h) => h <= ad.target);
+        if (reached || n >= ad.maxRuns) {
+          stop = { reason: reached ? "target reached" : "max runs", runs: n, halfwidths: hw };
+          break;
+        }
       }
     }
+  } finally {
+    closeSync(fd);
   }
   const result = (
     summary: SummaryRow[],
