@@ -55,7 +55,7 @@ export function tornadoSpec(
     title: { text: "Which assumption matters", subtitle: [...subtitle] },
     config: CONFIG,
     width: WIDTH,
-    height: { step: 26 },
+    height: { step: 12 },
     data: { values: data },
     encoding: { y, yOffset },
     layer: [

@@ -37,7 +37,8 @@ export async function writeSensitivity(o: SensitivityOptions, r: SensitivityResu
   const bars: TornadoBar[] = rows.flatMap((row) =>
     (["low", "high"] as const).flatMap((end) => {
       const e = row[end];
-      if (e === null || e.effect === null) return [];
+      // An end equal to the baseline has no bar (its effect is 0 by construction: the table says so).
+      if (e === null || e.effect === null || e.status === "same") return [];
       return [{ parameter: row.assumption.name, end, value: e.label, ...pick(e.effect) }];
     }),
   );
