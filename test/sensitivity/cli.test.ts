@@ -69,3 +69,39 @@ describe("msix-sim sensitivity: bad input", () => {
     expect(readdirSync(dir)).toEqual(["file"]);
   });
 });
+
+describe("msix-sim sensitivity: a small analysis from the command line", () => {
+  it("says how long it will take before it starts, and prints the ranking as JSON", async () => {
+    const out = join(tempDir(), "out");
+    const r = await cliHere([
+      "sensitivity",
+      "--preset",
+      "single-vector-window",
+      "--only",
+      "host.cost.ioctl,napiRearmOnLoss",
+      "--metric",
+      "drops",
+      "--runs",
+      "6",
+      "--workers",
+      "1",
+      "--json",
+      "--out",
+      out,
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    // The estimate comes first, before the first point.
+    const lines = r.stderr.split("\n");
+    expect(lines[0]).toMatch(/^msix-sim sensitivity: 4 points × 6 runs ≈ \d+ s on 1 worker/);
+    expect(lines[1]).toMatch(/p00_baseline/);
+    const j = JSON.parse(r.stdout);
+    expect(j.metric).toBe("drops");
+    expect(j.runs).toBe(6);
+    expect(j.ranking.map((x: { parameter: string }) => x.parameter)).toEqual([
+      "host.cost.ioctl",
+      "napiRearmOnLoss",
+    ]);
+    expect(j.ranking[1].high.effect).toBe(0);
+    expect(j.ranking[1].low).toBeNull();
+  });
+});
