@@ -11,7 +11,8 @@ import { Z95 } from "../batch/stats.js";
  * (no discordant pair: a width of zero), so it is replaced by a conservative exact one: the
  * Clopper-Pearson intervals of the two discordant proportions up/n and down/n, each at 97.5%
  * (Bonferroni), combined as [low(up) - high(down), high(up) - low(down)]. It is never a point:
- * with no discordant pair it is about +-3.7/n.
+ * with no discordant pair it is about +-3.7/n. The exact one is also used when every run changed
+ * the same way (the normal interval's width would be zero).
  */
 export interface PairedEffect {
   runs: number;
@@ -45,16 +46,19 @@ export function pairedFromCounts(n: number, up: number, down: number): PairedEff
     // Var of d: E[d^2] - mean^2, sample-corrected.
     const m2 = (up + down) / n;
     const sd = Math.sqrt(Math.max(0, (m2 - effect * effect) * (n / (n - 1))));
-    const half = (Z95 * sd) / Math.sqrt(n);
-    return {
-      runs: n,
-      up,
-      down,
-      effect,
-      low: Math.max(-1, effect - half),
-      high: Math.min(1, effect + half),
-      method: "normal",
-    };
+    // Every run changed the same way (sd 0): the normal interval would be a point.
+    if (sd > 0) {
+      const half = (Z95 * sd) / Math.sqrt(n);
+      return {
+        runs: n,
+        up,
+        down,
+        effect,
+        low: Math.max(-1, effect - half),
+        high: Math.min(1, effect + half),
+        method: "normal",
+      };
+    }
   }
   const alpha = 0.025; // each of the two proportions at 97.5%
   const u = clopperPearson(up, n, alpha);

@@ -48,4 +48,14 @@ describe("paired effect", () => {
     // sd of d: sqrt(0.4 - 0.04) = 0.6; half-width 1.96 * 0.6 / sqrt(1000) ~ 0.0372.
     expect(e.high - e.effect).toBeCloseTo(0.0372, 3);
   });
+
+  it("does not collapse when every run changed the same way", () => {
+    const e = pairedFromCounts(20, 20, 0);
+    expect(e.effect).toBe(1);
+    expect(e.method).toBe("exact");
+    expect(e.low).toBeLessThan(1);
+    // Clopper-Pearson at 97.5% each: 20 of 20 up, 0 of 20 down.
+    expect(e.low).toBeCloseTo(2 * 0.0125 ** (1 / 20) - 1, 6);
+    expect(e.high).toBe(1);
+  });
 });
