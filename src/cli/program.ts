@@ -9,6 +9,7 @@ import { registerPlotCommand } from "./plot-command.js";
 import { presetsText } from "./presets-command.js";
 import { replayCommand } from "./replay-command.js";
 import { runCommand } from "./run-command.js";
+import { sensitivityCommand } from "./sensitivity-command.js";
 
 /** Where a command's text goes: stdout and stderr of the process, or a test's buffers. */
 export interface CliIo {
@@ -146,6 +147,27 @@ function buildProgram(
     .option("--force", "start over in a non-empty --out: every point is run again")
     .option("--quiet", "no progress output")
     .action(async (file: string, o) => print(await experimentCommand(file, o, argv, io.err)));
+
+  program
+    .command("sensitivity")
+    .description(
+      "which assumption matters: each assumed parameter at the low and high end of its documented range, one at a time, on the same seeds as the baseline",
+    )
+    .option("--preset <name>", "a built-in preset; default hns3-roce-load")
+    .option("--scenario <file>", "a scenario file (JSON or YAML)")
+    .option("--param <k=v>", "a preset parameter (repeatable)", collect, [])
+    .option("--set <path=v>", "override a scenario field (repeatable)", collect, [])
+    .option("--metric <m>", "link_failed | drops | port_reset | not_ok (default link_failed)")
+    .option("--profile <p>", "the profile every point runs under (default: the scenario's)")
+    .option("--runs <n>", "runs per point; run r uses seed S + r at every point (default 20)")
+    .option("--seed <S>", "base seed (default: the scenario's seed; 1 for the presets)")
+    .option("--workers <k>", "worker threads (default: the number of cores)")
+    .option("--only <names>", "comma-separated assumptions (names or set paths) to vary")
+    .option("--out <dir>", "output folder")
+    .option("--resume", "continue an interrupted analysis in --out (finished points are kept)")
+    .option("--force", "start over in a non-empty --out")
+    .option("--json", "one JSON object: the ranking")
+    .action(async (o) => print(await sensitivityCommand(o, argv, io.err)));
 
   program
     .command("compare")

@@ -6,6 +6,9 @@ import {
   parseDistribution,
 } from "../engine/index.js";
 
+/** Drivers mark their assumptions (a plausible range and why) with the model's helper. */
+export { type Assumption, assumed } from "../model/assumption.js";
+
 /** Zod builders every driver's parameter schema uses: a default and a description each. */
 
 /** A latency distribution ("2us", {uniform: [...]}, ...). */

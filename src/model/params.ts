@@ -6,6 +6,7 @@ import {
   parseDistribution,
   type Time,
 } from "../engine/index.js";
+import { assumed } from "./assumption.js";
 
 /**
  * Every latency of the model. No public figures exist for ITS command latency or for host
@@ -18,9 +19,21 @@ const dist = (spec: z.input<typeof DistributionSchema>, about: string) =>
   DistributionSchema.prefault(spec).describe(about);
 const fixed = (spec: string, about: string) => DurationSchema.prefault(spec).describe(about);
 
+/** A control-plane cost with no public figure: plausible from a quarter to four times it. */
+const cost = (spec: z.input<typeof DistributionSchema>, about: string, group: string) =>
+  assumed(dist(spec, about), { kind: "scale", low: 0.25, high: 4, why: COST_WHY, group });
+const COST_WHY =
+  "no public figure (MODEL.md section 3): the default is an estimate for an idle Arm server core; x0.25..x4 spans a fast core to a loaded or nested host";
+
 /** ITS hardware processing time of one command, from CWRITER to CREADR moving past it. */
 const commandLatency = (median: string, about: string) =>
-  dist({ lognormal: { median, sigma: 0.3 } }, about);
+  assumed(dist({ lognormal: { median, sigma: 0.3 } }, about), {
+    kind: "scale",
+    low: 0.25,
+    high: 4,
+    why: "ITS command processing time is not published for any GIC implementation (MODEL.md section 3); x0.25..x4 of the median",
+    group: "its.commandLatency",
+  });
 
 export const ITS_COMMANDS = ["MAPD", "MAPTI", "DISCARD", "SYNC", "INV", "MAPC", "INVALL"] as const;
 export type ItsCommandName = (typeof ITS_COMMANDS)[number];
@@ -41,12 +54,19 @@ export const DeviceParamsSchema = z
       .max(0xffff)
       .default(0x10)
       .describe("ITS DeviceID (PCI requester ID) of the function"),
-    pbaSurvivesDisable: z
-      .boolean()
-      .default(false)
-      .describe(
-        "whether pending bits survive a clear of MSI-X Enable; unspecified by PCI, so a parameter [assumed]",
-      ),
+    pbaSurvivesDisable: assumed(
+      z
+        .boolean()
+        .default(false)
+        .describe(
+          "whether pending bits survive a clear of MSI-X Enable; unspecified by PCI, so a parameter [assumed]",
+        ),
+      {
+        kind: "choice",
+        values: [true],
+        why: "PCI leaves pending bits across an MSI-X Enable clear unspecified; the device's behaviour is not public",
+      },
+    ),
   })
   .strict();
 
@@ -76,19 +96,34 @@ export const ItsParamsSchema = z
       "1s",
       "its_wait_for_range_completion / its_allocate_entry budget (1,000,000 polls)",
     ),
-    directLpi: z
-      .boolean()
-      .default(true)
-      .describe(
-        "LPI config invalidated through a redistributor register (GICv4.1: on) instead of INV+SYNC",
-      ),
+    directLpi: assumed(
+      z
+        .boolean()
+        .default(true)
+        .describe(
+          "LPI config invalidated through a redistributor register (GICv4.1: on) instead of INV+SYNC",
+        ),
+      {
+        kind: "choice",
+        values: [false],
+        why: "a GICv4.1 host such as HIP09 has GICR_INVLPIR; a GICv3 or GICv4.0 host (HIP08) uses INV + SYNC",
+      },
+    ),
     background: z
       .object({
-        rate: z
-          .number()
-          .nonnegative()
-          .default(0)
-          .describe("commands per second from other devices/CPUs sharing the ITS"),
+        rate: assumed(
+          z
+            .number()
+            .nonnegative()
+            .default(0)
+            .describe("commands per second from other devices/CPUs sharing the ITS"),
+          {
+            kind: "range",
+            low: 0,
+            high: 20_000,
+            why: "other devices' ITS commands: none on an otherwise idle host; 20,000/s is a busy host with many VMs reconfiguring interrupts (no public figure)",
+          },
+        ),
         command: z.enum(ITS_COMMANDS).default("INV"),
       })
       .strict()
@@ -98,21 +133,42 @@ export const ItsParamsSchema = z
 
 export const HostParamsSchema = z
   .object({
-    lpiTakeLatency: fixed("1us", "a pending, enabled LPI to its handler running on a CPU (fixed)"),
+    lpiTakeLatency: assumed(
+      fixed("1us", "a pending, enabled LPI to its handler running on a CPU (fixed)"),
+      {
+        kind: "duration",
+        low: "200ns",
+        high: "10us",
+        why: "sub-microsecond for an idle CPU with interrupts on; up to ~10 us when it sits in an irq-off section (no public figure)",
+      },
+    ),
     cost: z
       .object({
-        ioctl: dist("5us", "VFIO_DEVICE_SET_IRQS entry and exit: copy-in, igate lock"),
-        requestIrq: dist("4us", "request_irq, excluding ITS commands"),
-        freeIrq: dist("6us", "free_irq incl. synchronize_irq, excluding ITS commands"),
-        irqBypass: dist("3us", "irq_bypass_(un)register_producer with KVM"),
-        msiAlloc: dist("2us", "MSI descriptor + irq domain allocation, per vector"),
-        msiFree: dist("1us", "irq domain free, per vector"),
-        itsDeviceCreate: dist("5us", "its_create_device: ITT and LPI range allocation"),
-        capabilityInit: dist("20us", "msix_capability_init fixed part: config writes, table map"),
-        msixShutdown: dist("10us", "pci_msix_shutdown fixed part: config writes"),
-        entryWrite: dist("300ns", "one MSI-X table entry write (mask bit or message)"),
-        directLpiInv: dist("500ns", "GICR_INVLPIR write and GICR_SYNCR spin"),
-        flr: dist("100ms", "pcie_flr: function level reset and the wait after it"),
+        ioctl: cost("5us", "VFIO_DEVICE_SET_IRQS entry and exit: copy-in, igate lock", "host.cost"),
+        requestIrq: cost("4us", "request_irq, excluding ITS commands", "host.cost"),
+        freeIrq: cost("6us", "free_irq incl. synchronize_irq, excluding ITS commands", "host.cost"),
+        irqBypass: cost("3us", "irq_bypass_(un)register_producer with KVM", "host.cost"),
+        msiAlloc: cost("2us", "MSI descriptor + irq domain allocation, per vector", "host.cost"),
+        msiFree: cost("1us", "irq domain free, per vector", "host.cost"),
+        itsDeviceCreate: cost(
+          "5us",
+          "its_create_device: ITT and LPI range allocation",
+          "host.cost",
+        ),
+        capabilityInit: cost(
+          "20us",
+          "msix_capability_init fixed part: config writes, table map",
+          "host.cost",
+        ),
+        msixShutdown: cost("10us", "pci_msix_shutdown fixed part: config writes", "host.cost"),
+        entryWrite: cost("300ns", "one MSI-X table entry write (mask bit or message)", "host.cost"),
+        directLpiInv: cost("500ns", "GICR_INVLPIR write and GICR_SYNCR spin", "host.cost"),
+        flr: assumed(dist("100ms", "pcie_flr: function level reset and the wait after it"), {
+          kind: "scale",
+          low: 1,
+          high: 5,
+          why: "100 ms is the minimum wait after an FLR (PCIe; pcie_flr's msleep(100)); a device slow to come back answers CRS for longer",
+        }),
       })
       .strict()
       .prefault({}),
@@ -121,17 +177,36 @@ export const HostParamsSchema = z
 
 export const QemuParamsSchema = z
   .object({
-    trap: dist("5us", "a trapped guest MSI-X config or table write reaching QEMU's handler"),
-    kvmRoute: dist("20us", "adding or updating a KVM MSI route and committing routes"),
-    setIrqsPrepare: dist("3us", "QEMU building a VFIO_DEVICE_SET_IRQS fd array"),
-    deliverKvm: fixed("2us", "KVM irqfd to the guest (fixed)"),
-    deliverQemu: fixed("20us", "QEMU eventfd handler to the guest (fixed)"),
+    trap: cost(
+      "5us",
+      "a trapped guest MSI-X config or table write reaching QEMU's handler",
+      "qemu.cost",
+    ),
+    kvmRoute: cost("20us", "adding or updating a KVM MSI route and committing routes", "qemu.cost"),
+    setIrqsPrepare: cost("3us", "QEMU building a VFIO_DEVICE_SET_IRQS fd array", "qemu.cost"),
+    deliverKvm: assumed(fixed("2us", "KVM irqfd to the guest (fixed)"), {
+      kind: "duration",
+      low: "500ns",
+      high: "10us",
+      why: "irqfd injection into a running vCPU is ~1 us; a halted vCPU must be woken (no public figure for this host)",
+    }),
+    deliverQemu: assumed(fixed("20us", "QEMU eventfd handler to the guest (fixed)"), {
+      kind: "duration",
+      low: "5us",
+      high: "100us",
+      why: "QEMU's main loop wakes on the eventfd and injects; a busy main loop delays it (no public figure)",
+    }),
   })
   .strict();
 
 export const GuestParamsSchema = z
   .object({
-    flrWait: dist("100ms", "the guest's own wait after writing the FLR bit (pcie_flr)"),
+    flrWait: assumed(dist("100ms", "the guest's own wait after writing the FLR bit (pcie_flr)"), {
+      kind: "scale",
+      low: 1,
+      high: 5,
+      why: "100 ms is the PCIe minimum (pcie_flr's msleep(100)); the guest waits longer while the device answers CRS",
+    }),
   })
   .strict();
 
