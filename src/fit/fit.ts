@@ -334,7 +334,13 @@ async function fitLocked(o: FitOptions, plan: FitPlan): Promise<FitOutcome> {
   say(
     `msix-sim fit: ${axesText} to ${plan.observed.k}/${plan.observed.n} ${plan.metric}, profile ${plan.profile}: at most ${maxPoints} points x ${plan.runs} runs (seeds ${plan.seed}..${plan.seed + plan.runs - 1} at every point), into ${plan.out}`,
   );
-  const search: SearchOptions = { ...o.search, metric: plan.metric };
+  const fx = (i: number) => (x: number) => formatValue(plan.axes[i]!, x);
+  const search: SearchOptions = {
+    ...o.search,
+    metric: plan.metric,
+    format: fx(0),
+    ...(plan.axes.length === 2 ? { formats: [fx(0), fx(1)] as [Fmt, Fmt] } : {}),
+  };
   let report: FitReport;
   try {
     if (plan.axes.length === 1) {
@@ -369,6 +375,8 @@ async function fitLocked(o: FitOptions, plan: FitPlan): Promise<FitOutcome> {
     points: report.result.points.length,
   };
 }
+
+type Fmt = (x: number) => string;
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 

@@ -73,6 +73,10 @@ export interface SearchOptions {
   maxCells?: number;
   /** What is counted, for messages: "link_failed". */
   metric?: string;
+  /** A value of the parameter in messages ("20 us" for a duration); 4 significant digits by default. */
+  format?: (x: number) => string;
+  /** The same for each axis of a two-parameter search. */
+  formats?: [(x: number) => string, (x: number) => string];
 }
 
 export type Status = "ok" | "not_bracketed" | "non_monotone" | "no_effect";
@@ -234,7 +238,8 @@ export async function search1(
     message: "",
   };
   const obs = `${observed.k}/${observed.n}`;
-  const range = `${fmt(axis.lo)}..${fmt(axis.hi)}`;
+  const fx = options.format ?? fmt;
+  const range = `${fx(axis.lo)}..${fx(axis.hi)}`;
   const finish = (r: Partial<Search1Result>): Search1Result => {
     const all = sorted();
     const c = consistentRange(all, axis);
@@ -253,7 +258,7 @@ export async function search1(
   const { rise, fall } = trends(grid);
   if (rise !== null && fall !== null) {
     const pair = (p: [Point, Point]) =>
-      `${fmt(p[0].values[0]!)} (${fmt(p[0].rate)}) -> ${fmt(p[1].values[0]!)} (${fmt(p[1].rate)})`;
+      `${fx(p[0].values[0]!)} (${fmt(p[0].rate)}) -> ${fx(p[1].values[0]!)} (${fmt(p[1].rate)})`;
     return finish({
       status: "non_monotone",
       rise: [rise[0].values[0]!, rise[1].values[0]!],
@@ -321,7 +326,7 @@ export async function search1(
   const r = finish({ status: "ok", direction, estimate });
   return {
     ...r,
-    message: `${label} = ${fmt(estimate)} reproduces ${obs} (${direction}); consistent with it: ${r.low === null ? "no evaluated value" : `${fmt(r.low)}${r.lowAtEdge ? " (range end)" : ""} to ${fmt(r.high!)}${r.highAtEdge ? " (range end)" : ""}`}`,
+    message: `${label} = ${fx(estimate)} reproduces ${obs} (${direction}); consistent with it: ${r.low === null ? "no evaluated value" : `${fx(r.low)}${r.lowAtEdge ? " (range end)" : ""} to ${fx(r.high!)}${r.highAtEdge ? " (range end)" : ""}`}`,
   };
 }
 

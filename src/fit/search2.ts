@@ -62,7 +62,9 @@ export async function search2(
   const ys = gridValues(axes[1], n);
   for (const x of xs) for (const y of ys) await run([x, y], "grid");
 
-  const range = `${labels[0]} = ${fmt(axes[0].lo)}..${fmt(axes[0].hi)}, ${labels[1]} = ${fmt(axes[1].lo)}..${fmt(axes[1].hi)}`;
+  const f0 = options.formats?.[0] ?? fmt;
+  const f1 = options.formats?.[1] ?? fmt;
+  const range = `${labels[0]} = ${f0(axes[0].lo)}..${f0(axes[0].hi)}, ${labels[1]} = ${f1(axes[1].lo)}..${f1(axes[1].hi)}`;
   const result = (status: Search2Result["status"], message: string, refined = 0): Search2Result => {
     const consistent = points.filter((p) => p.consistent);
     const rangeOf = (i: 0 | 1): AxisRange =>
