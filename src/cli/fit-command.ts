@@ -51,7 +51,7 @@ export async function fitCommand(
       scenarioFile: o.scenario,
       params: o.param,
       sets: o.set,
-      observed: o.observed ?? "",
+      observed: o.observed,
       vary: o.vary,
       profile: o.profile,
       metric: o.metric,
@@ -74,7 +74,7 @@ export async function fitCommand(
     if (res.status === "aborted" || res.report === null) {
       const again = argv.filter((a) => a !== "--force" && a !== "--resume");
       return {
-        text: `msix-sim: fit interrupted after ${res.points} points; finished points are kept. Continue with: msix-sim ${again.join(" ")} --resume\n`,
+        text: `msix-sim: fit interrupted after ${res.points} finished points; they are kept (and the interrupted one resumes). Continue with: msix-sim ${again.join(" ")} --resume\n`,
         code: EXIT_INTERRUPTED,
       };
     }

@@ -41,7 +41,7 @@ export interface FitOptions {
   scenarioFile?: string;
   params: readonly string[];
   sets: readonly string[];
-  observed: string;
+  observed: string | undefined;
   vary: readonly string[];
   profile?: string;
   metric?: string;
@@ -364,7 +364,7 @@ async function fitLocked(o: FitOptions, plan: FitPlan): Promise<FitOutcome> {
     }
   } catch (e) {
     if (e instanceof SearchAborted)
-      return { status: "aborted", code: 130, report: null, points: evaluated };
+      return { status: "aborted", code: 130, report: null, points: evaluated - 1 };
     throw e;
   }
   await writeFitOutputs(report, o.commandLine, (v) => pointFolder(plan.axes, v));
