@@ -100,7 +100,7 @@ function pointRow(axes: readonly VaryAxis[], p: Point, folder: string): Record<s
     ...row,
     runs: p.n,
     failures: p.k,
-    rate: r6(p.rate),
+    failure_rate: r6(p.rate),
     ci95_low: r6(p.low),
     ci95_high: r6(p.high),
     consistent: p.consistent ? "yes" : "no",
@@ -109,10 +109,11 @@ function pointRow(axes: readonly VaryAxis[], p: Point, folder: string): Record<s
   };
 }
 
+/** "failure_rate", not "rate": a preset parameter is called rate. */
 const POINT_COLUMNS = [
   "runs",
   "failures",
-  "rate",
+  "failure_rate",
   "ci95_low",
   "ci95_high",
   "consistent",
@@ -137,11 +138,11 @@ export async function writeFitOutputs(
     const grid = points.filter((q) => q.stage === "grid");
     await writeCsvAtomic(
       join(p.out, "fit-map.csv"),
-      [...names, "rate", "ci95_low", "ci95_high", "consistent"],
+      [...names, "failure_rate", "ci95_low", "ci95_high", "consistent"],
       grid.map((q) => ({
         [names[0]!]: q.values[0],
         [names[1]!]: q.values[1],
-        rate: r6(q.rate),
+        failure_rate: r6(q.rate),
         ci95_low: r6(q.low),
         ci95_high: r6(q.high),
         consistent: q.consistent ? "yes" : "no",
