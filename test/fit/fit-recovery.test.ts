@@ -11,7 +11,7 @@ import { tempDir } from "../cli/helpers.js";
  * fitted to an interval that contains it. Small runs and a small search keep this to seconds;
  * workers 1 runs the batches in this thread.
  */
-const fit = (vary: string, observed: string, out: string) =>
+const fitPreset = (vary: string, observed: string, out: string) =>
   runFit({
     preset: "single-vector-window",
     params: [],
@@ -36,7 +36,7 @@ describe("fit recovers a known answer on single-vector-window", () => {
     const truth = 7000;
     const p = 1 - Math.exp(-truth * 50e-6); // 0.295
     const out = join(tempDir("msix-sim-fit-rate-"), "fit");
-    const res = await fit("rate=1000..50000:log", observe(p, 200), out);
+    const res = await fitPreset("rate=1000..50000:log", observe(p, 200), out);
     expect(res.status).toBe("done");
     expect(res.code).toBe(0);
     const r = res.report!;
@@ -67,7 +67,7 @@ describe("fit recovers a known answer on single-vector-window", () => {
     const truthNs = 20_000;
     const p = 1 - Math.exp(-20_000 * truthNs * 1e-9); // 0.33
     const out = join(tempDir("msix-sim-fit-window-"), "fit");
-    const res = await fit("window=2us..200us:log", observe(p, 200), out);
+    const res = await fitPreset("window=2us..200us:log", observe(p, 200), out);
     const r = res.report!;
     expect(r.kind).toBe("one");
     if (r.kind !== "one") return;
