@@ -100,6 +100,7 @@ export function fitText(r: FitReport): string {
     lines.push(
       `${a.name}: estimate ${f(s.estimate)}, consistent from ${f(s.low)}${s.lowAtEdge ? " (range end)" : ""} to ${f(s.high)}${s.highAtEdge ? " (range end)" : ""} (${s.points.length} points; status ${s.status})`,
       s.message,
+      ...s.warnings.map((w) => `warning: ${w}`),
     );
   } else {
     const s = r.result;

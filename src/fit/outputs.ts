@@ -67,6 +67,7 @@ export function fitJson(r: FitReport): Record<string, unknown> {
       observed_position: s.position,
       non_monotone:
         s.status === "non_monotone" ? { rise: s.rise, fall: s.fall, message: s.message } : null,
+      warnings: s.warnings,
       ...common,
       files: ["fit.csv", "fit.svg", "fit.vl.json", "fit.json", "index.html"],
     };
@@ -170,7 +171,11 @@ export async function writeFitOutputs(
           estimate: r.result.estimate,
           low: r.result.low,
           high: r.result.high,
-          subtitle: [r.result.message, methodLine].flatMap((t) => wrap(t, 110)),
+          subtitle: [
+            r.result.message,
+            ...r.result.warnings.map((w) => `warning: ${w}`),
+            methodLine,
+          ].flatMap((t) => wrap(t, 110)),
         })
       : fitMapSpec({
           axes: [axisSpec(p.axes[0]!), axisSpec(p.axes[1]!)],
@@ -233,10 +238,15 @@ function indexHtml(
       );
     });
   }
-  const warn =
-    r.result.status === "ok"
-      ? ""
-      : `<p class="warn"><b>${escapeHtml(r.result.status.replace("_", " "))}</b>: ${escapeHtml(r.result.message)}</p>`;
+  const doubts = r.kind === "one" ? r.result.warnings : [];
+  const warn = [
+    ...(r.result.status === "ok"
+      ? []
+      : [
+          `<p class="warn"><b>${escapeHtml(r.result.status.replace("_", " "))}</b>: ${escapeHtml(r.result.message)}</p>`,
+        ]),
+    ...doubts.map((w) => `<p class="warn"><b>warning</b>: ${escapeHtml(w)}</p>`),
+  ].join("\n");
   const rows = r.result.points
     .map((q) => {
       const cells = [

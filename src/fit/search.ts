@@ -103,6 +103,11 @@ export interface Search1Result {
   rise: [number, number] | null;
   fall: [number, number] | null;
   message: string;
+  /**
+   * Doubts that do not change the answer: consistent values separated by inconsistent ones, a
+   * move against the trend that a two-proportion test finds but the interval test does not.
+   */
+  warnings: string[];
 }
 
 /** Position on the search scale: interpolation and midpoints are linear in it. */
@@ -236,6 +241,7 @@ export async function search1(
     rise: null,
     fall: null,
     message: "",
+    warnings: [],
   };
   const obs = `${observed.k}/${observed.n}`;
   const fx = options.format ?? fmt;
@@ -327,7 +333,55 @@ export async function search1(
   return {
     ...r,
     message: `${label} = ${fx(estimate)} reproduces ${obs} (${direction}); consistent with it: ${r.low === null ? "no evaluated value" : `${fx(r.low)}${r.lowAtEdge ? " (range end)" : ""} to ${fx(r.high!)}${r.highAtEdge ? " (range end)" : ""}`}`,
+    warnings: doubts(r.points, direction, label, fx),
   };
+}
+
+/** z of the pooled two-proportion test of b's rate against a's (positive when b is higher). */
+export function twoProportionZ(a: Evaluation, b: Evaluation): number {
+  const p = (a.k + b.k) / (a.n + b.n);
+  const se = Math.sqrt(p * (1 - p) * (1 / a.n + 1 / b.n));
+  return se === 0 ? 0 : (b.k / b.n - a.k / a.n) / se;
+}
+
+/**
+ * What the answer rests on but the interval tests cannot settle: inconsistent points inside the
+ * consistent range, and the strongest move against the trend that a pooled two-proportion test
+ * (|z| > 1.96, not corrected for the many pairs) calls significant. Either suggests a curve that
+ * may turn; more runs per point settle it.
+ */
+function doubts(
+  points: readonly Point[],
+  direction: "increasing" | "decreasing",
+  label: string,
+  fx: (x: number) => string,
+): string[] {
+  const out: string[] = [];
+  const idx = points.map((p, i) => (p.consistent ? i : -1)).filter((i) => i >= 0);
+  if (idx.length > 0) {
+    const inside = points.slice(idx[0]!, idx[idx.length - 1]! + 1).filter((p) => !p.consistent);
+    if (inside.length > 0) {
+      out.push(
+        `the consistent values are not contiguous: ${inside.map((p) => `${label}=${fx(p.values[0]!)} (${fmt(p.rate)})`).join(", ")} inside the range ${inside.length > 1 ? "are" : "is"} not consistent`,
+      );
+    }
+  }
+  const s = direction === "increasing" ? 1 : -1;
+  let worst: { a: Point; b: Point; z: number } | null = null;
+  for (let i = 0; i < points.length; i++) {
+    for (let j = i + 1; j < points.length; j++) {
+      const z = -s * twoProportionZ(points[i]!, points[j]!);
+      if (z > 1.96 && (worst === null || z > worst.z)) {
+        worst = { a: points[i]!, b: points[j]!, z };
+      }
+    }
+  }
+  if (worst !== null) {
+    out.push(
+      `the rate ${s > 0 ? "falls" : "rises"} from ${label}=${fx(worst.a.values[0]!)} (${fmt(worst.a.rate)}) to ${fx(worst.b.values[0]!)} (${fmt(worst.b.rate)}), against the ${direction} trend (two-proportion z = ${worst.z.toFixed(2)}; the 95% intervals overlap): the curve may not be monotone; more --runs would tell`,
+    );
+  }
+  return out;
 }
 
 /**

@@ -121,3 +121,33 @@ describe("search1 on a non-monotone curve", () => {
     expect(r.direction).toBe("increasing");
   });
 });
+
+describe("search1 warnings", () => {
+  it("flags a rise against a decreasing trend that the interval test cannot call, and a gap", async () => {
+    // Counts of 40 runs as measured with too few runs on a curve that rises, then falls to 0
+    // (hns3-guest-flr, not_ok against tx_pps): 3/40 -> 10/40 is not significant by intervals.
+    const grid = axis(0, 60, false);
+    const g = gridValues(grid, 7);
+    const counts = [3, 4, 4, 10, 0, 0, 0];
+    const evaluate = async (v: readonly number[]): Promise<Evaluation> => {
+      const i = g.indexOf(v[0]!);
+      return { k: i >= 0 ? counts[i]! : 0, n: 40 };
+    };
+    const r = await search1(grid, observedOf(3, 100), evaluate, "tx_pps", {
+      refineSteps: 0,
+      edgeSteps: 0,
+    });
+    expect(r.status).toBe("ok");
+    expect(r.direction).toBe("decreasing");
+    expect(
+      r.warnings.some((w) => /rises from tx_pps=0 .* against the decreasing trend/.test(w)),
+    ).toBe(true);
+    expect(r.warnings.some((w) => /not contiguous: tx_pps=30 \(0\.25\)/.test(w))).toBe(true);
+  });
+
+  it("says nothing on a clean monotone curve", async () => {
+    const { evaluate } = exactEvaluator((x) => 1 - Math.exp(-x / 1000), 20_000);
+    const r = await search1(axis(1, 1e5, true), observedOf(3, 100), evaluate, "x");
+    expect(r.warnings).toEqual([]);
+  });
+});
