@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cliHere, tempDir } from "../cli/helpers.js";
@@ -181,5 +181,58 @@ describe("msix-sim fit: bad input", () => {
     ]);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/--out .*afile: is a file, not a folder/);
+  });
+});
+
+describe("msix-sim fit: --json and no effect", () => {
+  const dir = tempDir("msix-sim-fit-json-");
+  const base = ["fit", "--preset", "single-vector-window", "--runs", "10", "--workers", "1"];
+
+  it("--json prints exactly one JSON object with the result", async () => {
+    const out = join(dir, "json");
+    const r = await cliHere([
+      ...base,
+      "--observed",
+      "30/100",
+      "--vary",
+      "rate=1000..100000:log",
+      "--metric",
+      "drops",
+      "--out",
+      out,
+      "--json",
+      "--quiet",
+    ]);
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim().split("\n")).toHaveLength(1);
+    const j = JSON.parse(r.stdout);
+    expect(j.parameter).toBe("rate");
+    expect(j.observed).toBe("30/100");
+    expect(typeof j.estimate).toBe("number");
+    expect(j.low).toBeLessThanOrEqual(j.estimate);
+    expect(j.high).toBeGreaterThanOrEqual(j.estimate);
+    expect(j.points).toBeGreaterThanOrEqual(7);
+    expect(j.method.observed_interval).toMatch(/Clopper-Pearson/);
+    expect(JSON.parse(readFileSync(join(out, "fit.json"), "utf8"))).toEqual(j);
+  });
+
+  it("a parameter with no effect on the metric: exit 2 naming it, the metric and the range", async () => {
+    const out = join(dir, "flat");
+    // single-vector-window never fails its link: link_failed is 0 at every rate.
+    const r = await cliHere([
+      ...base,
+      "--observed",
+      "3/100",
+      "--vary",
+      "rate=100..1000",
+      "--metric",
+      "link_failed",
+      "--out",
+      out,
+      "--quiet",
+    ]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/rate has no effect on link_failed over 100\.\.1000/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 });
