@@ -112,8 +112,8 @@ export function fitText(r: FitReport): string {
     lines.push(`${s.message} (${s.points.length} points; status ${s.status})`);
   }
   lines.push(
-    "(intervals: Clopper-Pearson 95% for the observation and every simulated point; consistent = the intervals overlap; range edges interpolated between the last consistent point and its inconsistent neighbour)",
-    `wrote ${p.out}/fit.csv, fit.svg, fit.json and index.html${r.kind === "two" ? ", fit-map.csv" : ""}; one batch folder per point (msix-sim replay ${p.out}/FOLDER --run R)`,
+    `(intervals: Clopper-Pearson 95% for the observation and every simulated point; consistent = the intervals overlap; ${r.kind === "one" ? "range edges interpolated between the last consistent point and its inconsistent neighbour" : "each parameter's range: its smallest and largest value among the consistent evaluated pairs, see fit-map.csv and fit.svg for their shape"})`,
+    `wrote ${p.out}/fit.csv, ${r.kind === "two" ? "fit-map.csv, " : ""}fit.svg, fit.json and index.html; one batch folder per point (msix-sim replay ${p.out}/FOLDER --run R)`,
   );
   return `${lines.join("\n")}\n`;
 }
