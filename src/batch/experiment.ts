@@ -7,6 +7,7 @@ import { parseJsonStrict } from "../io/data-file.js";
 import { readInputFile } from "../io/files.js";
 import { checkNotLocked, lockFolder } from "../io/lock.js";
 import { PROFILE_NAMES } from "../model/profiles.js";
+import { paramAssignments, withAxisValues } from "../scenario/axis.js";
 import { InputError, parseWith } from "../scenario/errors.js";
 import { type ResolvedScenario, resolveScenario, type ScenarioSource } from "../scenario/load.js";
 import { checkWorkload } from "../scenario/workload.js";
@@ -146,18 +147,18 @@ type PointState =
 function planPoints(e: Experiment, o: ExperimentOptions, points: GridPoint[]): PointPlan[] {
   const gridKeys = Object.keys(e.grid);
   return points.map((point) => {
-    const params = { ...e.params };
-    const sets = Object.entries(e.set).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
-    let preset = e.preset;
-    for (const [k, v] of Object.entries(point.values)) {
-      if (k === "preset") preset = String(v);
-      else if (k.startsWith("set:")) sets.push(`${k.slice(4)}=${JSON.stringify(v)}`);
-      else params[k] = v;
-    }
+    const { preset, params, sets } = withAxisValues(
+      {
+        preset: e.preset,
+        params: e.params,
+        sets: Object.entries(e.set).map(([k, v]) => `${k}=${JSON.stringify(v)}`),
+      },
+      point.values,
+    );
     const source: ScenarioSource = {
       preset,
       scenarioFile: e.scenario === undefined ? undefined : resolve(dirname(o.file), e.scenario),
-      params: Object.entries(params).map(([k, v]) => `${k}=${v}`),
+      params: paramAssignments(params),
       sets,
     };
     let resolved: ResolvedScenario;

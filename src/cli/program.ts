@@ -5,6 +5,7 @@ import { InputError } from "../scenario/errors.js";
 import { scenarioJsonSchema } from "../scenario/schema.js";
 import { batchCommand, experimentCommand, mergeCommand } from "./batch-command.js";
 import { EXIT_INPUT, EXIT_INTERNAL } from "./errors.js";
+import { DEFAULT_FIT_OUT, DEFAULT_FIT_RUNS, fitCommand } from "./fit-command.js";
 import { registerPlotCommand } from "./plot-command.js";
 import { presetsText } from "./presets-command.js";
 import { replayCommand } from "./replay-command.js";
@@ -168,6 +169,34 @@ function buildProgram(
     .option("--force", "start over in a non-empty --out")
     .option("--json", "one JSON object: the ranking")
     .action(async (o) => print(await sensitivityCommand(o, argv, io.err)));
+
+  program
+    .command("fit")
+    .description(
+      "which value of a parameter reproduces an observed failure rate K/N: a search over batches on common seeds",
+    )
+    .option("--preset <name>", "a built-in preset; default hns3-roce-load")
+    .option("--scenario <file>", "a scenario file (JSON or YAML)")
+    .option("--param <k=v>", "a preset parameter (repeatable)", collect, [])
+    .option("--set <path=v>", "override a scenario field (repeatable)", collect, [])
+    .option("--observed <K/N>", "the observation: K failures in N trials, e.g. 3/100")
+    .option(
+      "--vary <NAME=LO..HI[:log]>",
+      "the parameter to fit: a preset --param or set:PATH, its range, :log for a log scale (once, or twice for a consistency map)",
+      collect,
+      [],
+    )
+    .option("--profile <p>", "legacy | noresize | dyn | dyn-small-itt (default: the scenario's)")
+    .option("--metric <m>", "link_failed | drops | port_reset | not_ok (default link_failed)")
+    .option("--runs <n>", `runs per point (default ${DEFAULT_FIT_RUNS}); run r has seed S + r`)
+    .option("--workers <k>", "worker threads (default: the number of cores)")
+    .option("--seed <S>", "base seed (default: the scenario's seed; 1 for the presets)")
+    .option("--out <dir>", `output folder (default ${DEFAULT_FIT_OUT})`)
+    .option("--json", "print one JSON object with the result")
+    .option("--resume", "continue a fit in --out: points already run are kept")
+    .option("--force", "start over in a non-empty --out")
+    .option("--quiet", "no progress output")
+    .action(async (o) => print(await fitCommand(o, argv, io.err)));
 
   program
     .command("compare")
