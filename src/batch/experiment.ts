@@ -5,7 +5,7 @@ import { z } from "zod";
 import { parseDuration, S } from "../engine/index.js";
 import { parseJsonStrict } from "../io/data-file.js";
 import { readInputFile } from "../io/files.js";
-import { checkNotLocked, lockFolder } from "../io/lock.js";
+import { withLockedOut } from "../io/locked-out.js";
 import { PROFILE_NAMES } from "../model/profiles.js";
 import { paramAssignments, withAxisValues } from "../scenario/axis.js";
 import { InputError, parseWith } from "../scenario/errors.js";
@@ -19,13 +19,7 @@ import {
   PARTIAL,
   runBatch,
 } from "./batch.js";
-import {
-  checkOutDir,
-  makeOutDir,
-  removeMadeDirs,
-  writeCsvAtomic,
-  writeFileAtomic,
-} from "./files.js";
+import { writeCsvAtomic, writeFileAtomic } from "./files.js";
 import { wilson } from "./stats.js";
 import { SUMMARY_COLUMNS, type SummaryRow } from "./summary.js";
 
@@ -301,36 +295,36 @@ export async function runExperiment(
   const gridless = Object.keys(e.grid).length === 0;
   // Every point is resolved and checked, and the folder inspected, before anything is written.
   const plans = planPoints(e, o, gridPoints(e));
-  checkOutDir(o.out);
-  checkNotLocked(o.out);
-  let states = inspectResults(o, plans, gridless);
-  plans.forEach((p, i) => {
-    // Work a run resumed or kept was accepted when it started.
-    const st = states[i]!;
-    if (st.kind === "new" || !st.same || o.force) {
-      checkWorkload(p.resolved.prep, o.force, e.runs * e.profiles.length);
-    }
-  });
-  const made = makeOutDir(o.out);
-  let release: (() => void) | null = null;
-  try {
-    release = lockFolder(o.out, ["msix-sim", ...o.commandLine].join(" "));
-    states = inspectResults(o, plans, gridless);
-  } catch (err) {
-    release?.();
-    removeMadeDirs(made);
-    throw err;
-  }
-  try {
-    if (o.force) {
-      for (const f of pointFolders(o.out)) rmSync(join(o.out, f), { recursive: true, force: true });
-      for (const f of ["summary.csv", "README.md"]) rmSync(join(o.out, f), { force: true });
-      states = plans.map(() => ({ kind: "new" }));
-    }
-    return await runPoints(o, e, plans, states);
-  } finally {
-    release();
-  }
+  let checked = false;
+  return withLockedOut(
+    o.out,
+    o.commandLine,
+    () => {
+      const states = inspectResults(o, plans, gridless);
+      if (!checked) {
+        checked = true;
+        plans.forEach((p, i) => {
+          // Work a run resumed or kept was accepted when it started.
+          const st = states[i]!;
+          if (st.kind === "new" || !st.same || o.force) {
+            checkWorkload(p.resolved.prep, o.force, e.runs * e.profiles.length);
+          }
+        });
+      }
+      return states;
+    },
+    async (inspected: PointState[]) => {
+      let states = inspected;
+      if (o.force) {
+        for (const f of pointFolders(o.out)) {
+          rmSync(join(o.out, f), { recursive: true, force: true });
+        }
+        for (const f of ["summary.csv", "README.md"]) rmSync(join(o.out, f), { force: true });
+        states = plans.map(() => ({ kind: "new" }));
+      }
+      return runPoints(o, e, plans, states);
+    },
+  );
 }
 
 async function runPoints(

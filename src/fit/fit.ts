@@ -10,8 +10,7 @@ import { join } from "node:path";
 import { parse } from "csv-parse/sync";
 import { METRIC_NAMES, METRICS, type MetricName, metricByName } from "../analysis/metrics.js";
 import { baseSeedOf, contentsOf, PARTIAL, runBatch } from "../batch/batch.js";
-import { checkOutDir, makeOutDir, removeMadeDirs } from "../batch/files.js";
-import { checkNotLocked, lockFolder } from "../io/lock.js";
+import { withLockedOut } from "../io/locked-out.js";
 import { PROFILE_NAMES, type ProfileName } from "../model/profiles.js";
 import {
   type AxisBase,
@@ -220,30 +219,21 @@ export const FIT_FILES = [
 /** Runs the fit: checks, locks --out, evaluates points (kept ones read back), writes the files. */
 export async function runFit(o: FitOptions): Promise<FitOutcome> {
   const plan = planFit(o);
-  checkOutDir(o.out);
-  checkNotLocked(o.out);
-  inspectOut(o);
-  const made = makeOutDir(o.out);
-  let release: () => void;
-  try {
-    release = lockFolder(o.out, ["msix-sim", ...o.commandLine].join(" "));
-    inspectOut(o);
-  } catch (e) {
-    removeMadeDirs(made);
-    throw e;
-  }
-  try {
-    if (o.force) {
-      for (const f of contentsOf(o.out)) {
-        if (f.startsWith("v_") || FIT_FILES.includes(f)) {
-          rmSync(join(o.out, f), { recursive: true, force: true });
+  return withLockedOut(
+    o.out,
+    o.commandLine,
+    () => inspectOut(o),
+    async () => {
+      if (o.force) {
+        for (const f of contentsOf(o.out)) {
+          if (f.startsWith("v_") || FIT_FILES.includes(f)) {
+            rmSync(join(o.out, f), { recursive: true, force: true });
+          }
         }
       }
-    }
-    return await fitLocked(o, plan);
-  } finally {
-    release();
-  }
+      return fitLocked(o, plan);
+    },
+  );
 }
 
 /** An existing non-empty --out needs --resume or --force (reads only). */

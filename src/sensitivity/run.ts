@@ -3,10 +3,9 @@ import { join } from "node:path";
 import { parse } from "csv-parse/sync";
 import { METRICS, type MetricName } from "../analysis/metrics.js";
 import { baseSeedOf, contentsOf, differences, PARTIAL, runBatch } from "../batch/batch.js";
-import { checkOutDir, makeOutDir, removeMadeDirs } from "../batch/files.js";
 import type { BatchPlan } from "../batch/plan.js";
 import { runPool } from "../batch/pool.js";
-import { checkNotLocked, lockFolder } from "../io/lock.js";
+import { withLockedOut } from "../io/locked-out.js";
 import type { ProfileName } from "../model/profiles.js";
 import { InputError } from "../scenario/errors.js";
 import type { ScenarioSource } from "../scenario/load.js";
@@ -75,95 +74,88 @@ export async function runSensitivity(o: SensitivityOptions): Promise<Sensitivity
       `--seed: the last run's seed, ${baseSeed} + ${o.runs - 1}, is beyond 2^53 - 1`,
     );
   }
-  checkOutDir(o.out);
-  checkNotLocked(o.out);
-  inspect(o);
-  const made = makeOutDir(o.out);
-  let release: () => void;
-  try {
-    release = lockFolder(o.out, ["msix-sim", ...o.commandLine].join(" "));
-    inspect(o);
-  } catch (e) {
-    removeMadeDirs(made);
-    throw e;
-  }
-  try {
-    if (o.force) {
-      for (const f of pointFolders(o.out)) rmSync(join(o.out, f), { recursive: true, force: true });
-      for (const f of SENSITIVITY_FILES) rmSync(join(o.out, f), { force: true });
-    }
-    const all = [plan.baseline, ...plan.points];
-    const identity = (p: SensitivityPoint) => ({
-      scenario: p.resolved!.scenario,
-      runs: o.runs,
-      seed: baseSeed,
-      profiles: [profile],
-    });
-    const kept = new Set(
-      all.filter((p) => p.status === "run" && finishedSame(pointDir(o.out, p), identity(p))),
-    );
-    const toRun = all.filter((p) => p.status === "run" && !kept.has(p));
-    const estimate = await announce(o, plan, toRun.length, profile, baseSeed);
-    if (estimate === "aborted") return aborted();
-    const outcomes: PointOutcome[] = [];
-    let ran = 0;
-    for (const p of all) {
-      if (p.status !== "run") continue;
-      const dir = pointDir(o.out, p);
-      const t = performance.now();
-      if (!kept.has(p)) {
-        const label = p.assumption
-          ? `${p.assumption.name} = ${p.assumption[p.end!]!.label}`
-          : "baseline";
-        o.say?.(`  ${p.slug}: ${label}\n`);
-        const resume = existsSync(join(dir, PARTIAL, "plan.json")) && partialSame(dir, identity(p));
-        const res = await runBatch({
-          source: p.source,
-          runs: o.runs,
-          seed: baseSeed,
-          profiles: [profile],
-          workers: o.workers,
-          shard: { index: 1, count: 1 },
-          out: dir,
-          windowRuns: 0,
-          resume,
-          force: !resume,
-          commandLine: o.commandLine,
-          abort: o.abort,
-          progress: o.progress,
-        });
-        if (res.status === "aborted") return aborted();
-        ran++;
-      } else {
-        o.say?.(`  ${p.slug}: finished with the same scenario and plan: kept\n`);
+  return withLockedOut(
+    o.out,
+    o.commandLine,
+    () => inspect(o),
+    async () => {
+      if (o.force) {
+        for (const f of pointFolders(o.out))
+          rmSync(join(o.out, f), { recursive: true, force: true });
+        for (const f of SENSITIVITY_FILES) rmSync(join(o.out, f), { force: true });
       }
-      outcomes.push({
-        point: p,
-        ...readRuns(dir, o.metric),
-        seconds: (performance.now() - t) / 1000,
+      const all = [plan.baseline, ...plan.points];
+      const identity = (p: SensitivityPoint) => ({
+        scenario: p.resolved!.scenario,
+        runs: o.runs,
+        seed: baseSeed,
+        profiles: [profile],
       });
-    }
-    const baseOut = outcomes[0]!;
-    for (const p of plan.points) {
-      if (p.status === "same")
-        outcomes.push({ point: p, y: baseOut.y, drops: baseOut.drops, seconds: 0 });
-      if (p.status === "invalid") outcomes.push({ point: p, y: [], drops: [], seconds: 0 });
-    }
-    const result: SensitivityResult = {
-      status: "done",
-      plan,
-      profile,
-      baseSeed,
-      outcomes,
-      estimate: typeof estimate === "number" ? estimate : null,
-      seconds: (performance.now() - t0) / 1000,
-      ran,
-    };
-    await writeSensitivity(o, result);
-    return result;
-  } finally {
-    release();
-  }
+      const kept = new Set(
+        all.filter((p) => p.status === "run" && finishedSame(pointDir(o.out, p), identity(p))),
+      );
+      const toRun = all.filter((p) => p.status === "run" && !kept.has(p));
+      const estimate = await announce(o, plan, toRun.length, profile, baseSeed);
+      if (estimate === "aborted") return aborted();
+      const outcomes: PointOutcome[] = [];
+      let ran = 0;
+      for (const p of all) {
+        if (p.status !== "run") continue;
+        const dir = pointDir(o.out, p);
+        const t = performance.now();
+        if (!kept.has(p)) {
+          const label = p.assumption
+            ? `${p.assumption.name} = ${p.assumption[p.end!]!.label}`
+            : "baseline";
+          o.say?.(`  ${p.slug}: ${label}\n`);
+          const resume =
+            existsSync(join(dir, PARTIAL, "plan.json")) && partialSame(dir, identity(p));
+          const res = await runBatch({
+            source: p.source,
+            runs: o.runs,
+            seed: baseSeed,
+            profiles: [profile],
+            workers: o.workers,
+            shard: { index: 1, count: 1 },
+            out: dir,
+            windowRuns: 0,
+            resume,
+            force: !resume,
+            commandLine: o.commandLine,
+            abort: o.abort,
+            progress: o.progress,
+          });
+          if (res.status === "aborted") return aborted();
+          ran++;
+        } else {
+          o.say?.(`  ${p.slug}: finished with the same scenario and plan: kept\n`);
+        }
+        outcomes.push({
+          point: p,
+          ...readRuns(dir, o.metric),
+          seconds: (performance.now() - t) / 1000,
+        });
+      }
+      const baseOut = outcomes[0]!;
+      for (const p of plan.points) {
+        if (p.status === "same")
+          outcomes.push({ point: p, y: baseOut.y, drops: baseOut.drops, seconds: 0 });
+        if (p.status === "invalid") outcomes.push({ point: p, y: [], drops: [], seconds: 0 });
+      }
+      const result: SensitivityResult = {
+        status: "done",
+        plan,
+        profile,
+        baseSeed,
+        outcomes,
+        estimate: typeof estimate === "number" ? estimate : null,
+        seconds: (performance.now() - t0) / 1000,
+        ran,
+      };
+      await writeSensitivity(o, result);
+      return result;
+    },
+  );
 
   function aborted(): SensitivityResult {
     return {
