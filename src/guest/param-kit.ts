@@ -9,6 +9,17 @@ import {
 /** Drivers mark their assumptions (a plausible range and why) with the model's helper. */
 export { type Assumption, assumed } from "../model/assumption.js";
 
+/**
+ * The range every NIC design's NAPI poll delay is varied over: the delay is the guest kernel's
+ * (softirq scheduling), not the driver's, so one range serves them all.
+ */
+export const NAPI_POLL_DELAY_RANGE = {
+  kind: "duration",
+  low: "1us",
+  high: "50us",
+  why: "softirq scheduling after the hard irq: ~1 us on an idle vCPU, tens of us when busy (no public figure)",
+} as const;
+
 /** Zod builders every driver's parameter schema uses: a default and a description each. */
 
 /** A latency distribution ("2us", {uniform: [...]}, ...). */

@@ -1,6 +1,14 @@
 import { z } from "zod";
 import type { Distribution } from "../../engine/index.js";
-import { assumed, count, dist, distributions, duration, rate } from "../param-kit.js";
+import {
+  assumed,
+  count,
+  dist,
+  distributions,
+  duration,
+  NAPI_POLL_DELAY_RANGE,
+  rate,
+} from "../param-kit.js";
 
 /**
  * The guest's Broadcom NetXtreme-C/E stack: bnxt_en (the NIC) and bnxt_re (the RoCE auxiliary
@@ -92,12 +100,7 @@ export const BnxtParamsSchema = z
         "5us",
         "from an interrupt reaching the guest to the NAPI poll / tasklet re-arming the ring [assumed; 1-50 us]",
       ),
-      {
-        kind: "duration",
-        low: "1us",
-        high: "50us",
-        why: "softirq scheduling after the hard irq: ~1 us on an idle vCPU, tens of us when busy (no public figure)",
-      },
+      NAPI_POLL_DELAY_RANGE,
     ),
     txStopPackets: assumed(
       count(

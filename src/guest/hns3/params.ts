@@ -1,6 +1,13 @@
 import { z } from "zod";
 import type { Distribution } from "../../engine/index.js";
-import { assumed, count, dist, distributions, duration } from "../param-kit.js";
+import {
+  assumed,
+  count,
+  dist,
+  distributions,
+  duration,
+  NAPI_POLL_DELAY_RANGE,
+} from "../param-kit.js";
 
 /**
  * The guest's HNS3 (hns3 + hclge/hclgevf) and hns_roce driver. Values marked [src] were read in
@@ -107,12 +114,7 @@ export const Hns3ParamsSchema = z
         "5us",
         "from a queue interrupt reaching the guest to the NAPI poll re-enabling the vector [assumed; 1-50 us]",
       ),
-      {
-        kind: "duration",
-        low: "1us",
-        high: "50us",
-        why: "softirq scheduling after the hard irq: ~1 us on an idle vCPU, tens of us when busy (no public figure)",
-      },
+      NAPI_POLL_DELAY_RANGE,
     ),
     txStopPackets: assumed(
       count(

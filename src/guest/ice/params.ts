@@ -1,6 +1,13 @@
 import { z } from "zod";
 import type { Distribution } from "../../engine/index.js";
-import { assumed, count, dist, distributions, duration } from "../param-kit.js";
+import {
+  assumed,
+  count,
+  dist,
+  distributions,
+  duration,
+  NAPI_POLL_DELAY_RANGE,
+} from "../param-kit.js";
 
 /**
  * The guest's Intel E810 stack: ice (PF) with the irdma auxiliary driver, as in mainline
@@ -120,12 +127,7 @@ export const IceParamsSchema = z
         "5us",
         "from a queue interrupt reaching the guest to ice_napi_poll re-enabling the vector [assumed; 1-50 us]",
       ),
-      {
-        kind: "duration",
-        low: "1us",
-        high: "50us",
-        why: "softirq scheduling after the hard irq: ~1 us on an idle vCPU, tens of us when busy (no public figure)",
-      },
+      NAPI_POLL_DELAY_RANGE,
     ),
     txStopPackets: assumed(
       count(

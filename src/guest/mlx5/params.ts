@@ -1,6 +1,13 @@
 import { z } from "zod";
 import type { Distribution } from "../../engine/index.js";
-import { assumed, count, dist, distributions, duration } from "../param-kit.js";
+import {
+  assumed,
+  count,
+  dist,
+  distributions,
+  duration,
+  NAPI_POLL_DELAY_RANGE,
+} from "../param-kit.js";
 
 /**
  * The guest's mlx5_core (+ mlx5e) and mlx5_ib on one ConnectX function (a VF by default).
@@ -109,12 +116,7 @@ export const Mlx5ParamsSchema = z
         "5us",
         "from a completion interrupt reaching the guest to mlx5e_napi_poll re-arming the CQs [assumed; 1-50 us]",
       ),
-      {
-        kind: "duration",
-        low: "1us",
-        high: "50us",
-        why: "softirq scheduling after the hard irq: ~1 us on an idle vCPU, tens of us when busy (no public figure)",
-      },
+      NAPI_POLL_DELAY_RANGE,
     ),
     txStopPackets: assumed(
       count(
