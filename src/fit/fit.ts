@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { parse } from "csv-parse/sync";
 import { METRIC_NAMES, METRICS, type MetricName, metricByName } from "../analysis/metrics.js";
 import { baseSeedOf, contentsOf, PARTIAL, runBatch } from "../batch/batch.js";
+import type { PointsCommandOptions } from "../batch/points-options.js";
 import { withLockedOut } from "../io/locked-out.js";
 import { PROFILE_NAMES, type ProfileName } from "../model/profiles.js";
 import {
@@ -35,7 +36,7 @@ import {
 import { type Search2Result, search2 } from "./search2.js";
 import { axisValue, formatValue, parseVary, slugPart, type VaryAxis } from "./vary.js";
 
-export interface FitOptions {
+export interface FitOptions extends PointsCommandOptions {
   preset?: string;
   scenarioFile?: string;
   params: readonly string[];
@@ -44,17 +45,6 @@ export interface FitOptions {
   vary: readonly string[];
   profile?: string;
   metric?: string;
-  runs: number;
-  workers: number;
-  seed?: number;
-  out: string;
-  resume: boolean;
-  force: boolean;
-  commandLine: readonly string[];
-  abort?: { aborted: boolean };
-  /** A line for the user (stderr): what runs, each point's result, estimates of time. */
-  say?: (text: string) => void;
-  progress?: (done: number, total: number) => void;
   search?: SearchOptions;
 }
 

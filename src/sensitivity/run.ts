@@ -4,6 +4,7 @@ import { parse } from "csv-parse/sync";
 import { METRICS, type MetricName } from "../analysis/metrics.js";
 import { baseSeedOf, contentsOf, differences, PARTIAL, runBatch } from "../batch/batch.js";
 import type { BatchPlan } from "../batch/plan.js";
+import type { PointsCommandOptions } from "../batch/points-options.js";
 import { runPool } from "../batch/pool.js";
 import { withLockedOut } from "../io/locked-out.js";
 import type { ProfileName } from "../model/profiles.js";
@@ -12,23 +13,12 @@ import type { ScenarioSource } from "../scenario/load.js";
 import { planSensitivity, type SensitivityPlan, type SensitivityPoint } from "./plan.js";
 import { SENSITIVITY_FILES, writeSensitivity } from "./write.js";
 
-export interface SensitivityOptions {
+export interface SensitivityOptions extends PointsCommandOptions {
   source: ScenarioSource;
   metric: MetricName;
   /** Default: the scenario's own profile. */
   profile?: ProfileName;
-  runs: number;
-  seed?: number;
-  workers: number;
-  out: string;
   only?: readonly string[];
-  resume: boolean;
-  force: boolean;
-  commandLine: readonly string[];
-  abort?: { aborted: boolean };
-  /** Lines for the user (stderr): the estimate, each point as it starts. */
-  say?: (text: string) => void;
-  progress?: (done: number, total: number) => void;
   /** Baseline runs timed before the start to estimate the whole (0: no estimate). */
   calibrationRuns?: number;
 }
