@@ -277,7 +277,13 @@ async function plotExperiment(
     title: `msix-sim experiment: ${experimentName}`,
     meta: [
       ...(r.description ? [r.description] : []),
-      ...(m?.scenarioSource ? [`scenario: ${m.scenarioSource}`] : []),
+      // The manifest read is the first point's: when the grid varies the preset, that one
+      // preset is not the experiment's scenario.
+      ...(r.gridColumns.includes("preset")
+        ? ["scenario: the preset of each grid point"]
+        : m?.scenarioSource
+          ? [`scenario: ${m.scenarioSource}`]
+          : []),
       `${runsText(m, r.summary)} at each grid point; profiles ${listText(r.profiles)}`,
       `grid: ${values.join("; ")} (${r.points.length} point folders)`,
       ...toolText(m),
