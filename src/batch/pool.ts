@@ -43,6 +43,54 @@ async function runInline(o: PoolOptions): Promise<"done" | "aborted"> {
   return o.abort.aborted ? "aborted" : "done";
 }
 
+/**
+ * The worker threads, kept between batches of the same size: the next batch (the next point of
+ * an experiment, a fit or a sensitivity analysis) finds them loaded and warm. Idle workers are
+ * unref'd, so they never keep the process alive; an aborted or failed batch terminates them.
+ */
+interface WarmPool {
+  readonly workers: Worker[];
+  /** The batch using the pool, if any: where messages and failures go. */
+  onMessage: ((w: Worker, m: RunOutput | { idle: true }) => void) | null;
+  onFail: ((e: Error) => void) | null;
+}
+let warm: WarmPool | null = null;
+
+function takePool(k: number): WarmPool {
+  if (warm !== null && warm.workers.length === k) {
+    for (const w of warm.workers) w.ref();
+    return warm;
+  }
+  dropPool();
+  const p: WarmPool = { workers: [], onMessage: null, onFail: null };
+  for (let i = 0; i < k; i++) {
+    const w = new Worker(new URL("./worker.js", import.meta.url));
+    w.on("message", (m: RunOutput | { idle: true }) => p.onMessage?.(w, m));
+    w.on("error", (e) => {
+      if (warm === p) dropPool();
+      p.onFail?.(e);
+    });
+    // A worker that dies without an error event (killed, out of memory) must not hang a batch.
+    w.on("exit", (code) => {
+      if (warm === p) dropPool();
+      p.onFail?.(new Error(`batch worker thread exited with code ${code}`));
+    });
+    p.workers.push(w);
+  }
+  warm = p;
+  return p;
+}
+
+/** Terminates the warm workers (after an abort or a failure: they may be mid-task). */
+function dropPool(): void {
+  const p = warm;
+  if (p === null) return;
+  warm = null;
+  p.onMessage = null;
+  p.onFail = null;
+  for (const w of p.workers) void w.terminate();
+}
+
 function runThreads(o: PoolOptions, k: number): Promise<"done" | "aborted"> {
   const queue = [...o.todo];
   const chunk = Math.max(1, Math.min(8, Math.ceil(queue.length / (k * 16))));
@@ -52,16 +100,20 @@ function runThreads(o: PoolOptions, k: number): Promise<"done" | "aborted"> {
     baseSeed: o.plan.baseSeed,
     windowRuns: o.plan.windowRuns,
   };
+  const p = takePool(k);
   return new Promise((resolve, reject) => {
-    const workers: Worker[] = [];
     let live = k;
     let settled = false;
-    // Every way out goes through here: the poll timer and the workers go with the pool.
+    // Every way out goes through here: the poll timer goes with the batch, and the workers
+    // either go back to the pool, idle (done), or are terminated (aborted, failed).
     const settle = (how: "done" | "aborted" | Error) => {
       if (settled) return;
       settled = true;
       clearInterval(poll);
-      for (const w of workers) void w.terminate();
+      p.onMessage = null;
+      p.onFail = null;
+      if (how === "done" && warm === p) for (const w of p.workers) w.unref();
+      else if (warm === p) dropPool();
       if (how instanceof Error) reject(how);
       else resolve(how);
     };
@@ -76,29 +128,22 @@ function runThreads(o: PoolOptions, k: number): Promise<"done" | "aborted"> {
       }
       const runs = queue.splice(0, chunk);
       if (runs.length === 0) {
-        w.postMessage({ stop: true } satisfies WorkerTask);
         if (--live === 0) settle("done");
         return;
       }
       w.postMessage({ runs } satisfies WorkerTask);
     };
-    for (let i = 0; i < k; i++) {
-      const w = new Worker(new URL("./worker.js", import.meta.url), { workerData: init });
-      workers.push(w);
-      w.on("message", (m: RunOutput | { idle: true }) => {
-        if (settled) return;
-        try {
-          if ("idle" in m) next(w);
-          else o.onResult(m);
-        } catch (e) {
-          settle(e as Error);
-        }
-      });
-      w.on("error", (e) => settle(e));
-      // A worker that dies without an error event (killed, out of memory) must not hang the pool.
-      w.on("exit", (code) => {
-        if (code !== 0) settle(new Error(`batch worker thread exited with code ${code}`));
-      });
+    p.onMessage = (w, m) => {
+      try {
+        if ("idle" in m) next(w);
+        else o.onResult(m);
+      } catch (e) {
+        settle(e as Error);
+      }
+    };
+    p.onFail = (e) => settle(e);
+    for (const w of p.workers) {
+      w.postMessage({ init } satisfies WorkerTask);
       next(w);
     }
   });
