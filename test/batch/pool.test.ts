@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { describe, expect, it, vi } from "vitest";
+import type * as ExecuteModule from "../../src/batch/execute.js";
 import type * as PoolModule from "../../src/batch/pool.js";
 import type * as LoadModule from "../../src/scenario/load.js";
 import type * as RunnerModule from "../../src/scenario/runner.js";
@@ -95,5 +96,42 @@ describe("worker pool", () => {
       ).rejects.toThrow("ENOSPC"),
     );
     expect(left).toBe(0);
+  });
+
+  it("a warm pool runs the next batch's scenario, not the last one's", async () => {
+    const { executeRun } = (await import(dist("batch/execute.js"))) as typeof ExecuteModule;
+    const plan = (runs: number) => ({
+      runs,
+      baseSeed: 7,
+      profiles: ["legacy" as const],
+      shard: { index: 1, count: 1 },
+      from: 0,
+      to: runs,
+      windowRuns: 0,
+    });
+    const batch = async (params: string[]) => {
+      const prep = prepareScenario(
+        resolveScenario({ preset: "single-vector-window", params }).scenario,
+      );
+      const rows = new Map<number, unknown>();
+      const status = await runPool({
+        prep,
+        plan: plan(6),
+        todo: [0, 1, 2, 3, 4, 5],
+        workers: 2,
+        abort: { aborted: false },
+        onResult: (out) => rows.set(out.run, out.rows),
+      });
+      expect(status).toBe("done");
+      // The same runs in this thread: what the workers must have computed.
+      for (let r = 0; r < 6; r++) {
+        expect(rows.get(r)).toEqual(executeRun(prep, ["legacy"], r, 7 + r, false).rows);
+      }
+      return [...rows.values()];
+    };
+    const a = await batch(["window=10us"]);
+    const b = await batch(["window=200us"]);
+    // Different windows: the second batch did not reuse the first one's scenario.
+    expect(b).not.toEqual(a);
   });
 });
