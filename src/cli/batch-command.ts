@@ -14,6 +14,7 @@ import type { SummaryRow } from "../batch/summary.js";
 import { formatNs } from "../plot/units.js";
 import { InputError } from "../scenario/errors.js";
 import { EXIT_INTERRUPTED } from "./errors.js";
+import { textTable } from "./format.js";
 import { progressBar } from "./progress.js";
 import { parseSeed } from "./run-command.js";
 import { exitOnSignal, interruptible } from "./signals.js";
@@ -248,17 +249,11 @@ export function summaryTable(
       `${r.runs_with_resets} (${pct(r.reset_rate)})`,
     ];
   });
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => c.padEnd(widths[i]!))
-      .join("  ")
-      .trimEnd();
   const notes = [
     "ok: every run ends in one outcome (runs.csv `outcome`); link failed: the link is down for good (link_failed or reset_failed)",
     ...kinds.filter((k) => k.key !== "link_failed").map((k) => `${k.label}: ${k.description}`),
   ];
-  return `${[line(head), line(widths.map((w) => "-".repeat(w))), ...body.map(line)].join("\n")}\n${notes.length > 0 ? `(${notes.join("; ")})\n` : ""}`;
+  return `${textTable(head, body).join("\n")}\n${notes.length > 0 ? `(${notes.join("; ")})\n` : ""}`;
 }
 
 export async function experimentCommand(

@@ -74,3 +74,17 @@ function outcomeLine(row: RunRow): string[] {
   const reason = r["outcome_reason"] ? `: ${r["outcome_reason"]}` : "";
   return [`outcome           ${r["outcome"]}${reason}`];
 }
+
+/**
+ * A plain-text table: the header, a rule of dashes, then the rows, each column padded to its
+ * widest cell and two spaces apart; one string per line, without trailing blanks.
+ */
+export function textTable(head: readonly string[], body: readonly string[][]): string[] {
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join("  ")
+      .trimEnd();
+  return [line(head), line(widths.map((w) => "-".repeat(w))), ...body.map(line)];
+}

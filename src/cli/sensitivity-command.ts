@@ -7,6 +7,7 @@ import { type EndResult, rankAssumptions } from "../sensitivity/table.js";
 import { effectText } from "../sensitivity/write.js";
 import { parseWorkers } from "./batch-command.js";
 import { EXIT_INTERRUPTED } from "./errors.js";
+import { textTable } from "./format.js";
 import { parseSeed } from "./run-command.js";
 import { interruptible } from "./signals.js";
 
@@ -129,18 +130,10 @@ export async function sensitivityCommand(
       r.high.label,
       cellOf(r.high),
     ]);
-    const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-    const line = (cells: string[]) =>
-      cells
-        .map((c, i) => c.padEnd(widths[i]!))
-        .join("  ")
-        .trimEnd();
     const ones = baseline.y.filter((y) => y === 1).length;
     const text = [
       `metric ${metric}, profile ${res.profile}: baseline ${ones}/${baseline.y.length} runs (${(baseRate * 100).toFixed(1)}%)`,
-      line(head),
-      line(widths.map((w) => "-".repeat(w))),
-      ...body.map(line),
+      ...textTable(head, body),
       `wrote ${out}/{sensitivity.csv,tornado.svg,index.html} and a batch folder per point (${res.ran} points run, ${res.seconds.toFixed(1)} s${res.estimate !== null ? `; estimated ${Math.round(res.estimate)} s` : ""})`,
       "",
     ].join("\n");
