@@ -295,22 +295,18 @@ export async function runExperiment(
   const gridless = Object.keys(e.grid).length === 0;
   // Every point is resolved and checked, and the folder inspected, before anything is written.
   const plans = planPoints(e, o, gridPoints(e));
-  let checked = false;
   return withLockedOut(
     o.out,
     o.commandLine,
     () => {
       const states = inspectResults(o, plans, gridless);
-      if (!checked) {
-        checked = true;
-        plans.forEach((p, i) => {
-          // Work a run resumed or kept was accepted when it started.
-          const st = states[i]!;
-          if (st.kind === "new" || !st.same || o.force) {
-            checkWorkload(p.resolved.prep, o.force, e.runs * e.profiles.length);
-          }
-        });
-      }
+      plans.forEach((p, i) => {
+        // Work a run resumed or kept was accepted when it started.
+        const st = states[i]!;
+        if (st.kind === "new" || !st.same || o.force) {
+          checkWorkload(p.resolved.prep, o.force, e.runs * e.profiles.length);
+        }
+      });
       return states;
     },
     async (inspected: PointState[]) => {
