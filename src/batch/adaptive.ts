@@ -1,7 +1,5 @@
 import { METRIC_NAMES, METRICS, type RunMetric } from "../analysis/metrics.js";
 import { InputError } from "../scenario/errors.js";
-import type { RunOutput } from "./execute.js";
-import { metricHalfwidth, type SummaryInput } from "./summary.js";
 
 /**
  * Batches that stop at a target precision (--target-halfwidth H): runs go in chunks, in run
@@ -43,23 +41,6 @@ export function boundaries(maxRuns: number): number[] {
     out.push(b);
   }
   return out;
-}
-
-/** Per profile, the half-width of the metric's Wilson 95% interval over runs 0..n-1. */
-export function halfwidths(
-  outputs: ReadonlyMap<number, RunOutput>,
-  n: number,
-  profiles: readonly string[],
-  metric: RunMetric,
-  inputOf: (row: Record<string, unknown>) => SummaryInput,
-): Map<string, number> {
-  const byProfile = new Map<string, SummaryInput[]>(profiles.map((p) => [p, []]));
-  for (let r = 0; r < n; r++) {
-    const out = outputs.get(r);
-    if (out === undefined) throw new Error(`adaptive batch: run ${r} is missing at a boundary`);
-    for (const row of out.rows) byProfile.get(String(row.profile))?.push(inputOf(row));
-  }
-  return new Map([...byProfile].map(([p, rs]) => [p, metricHalfwidth(metric, rs)]));
 }
 
 /** --target-halfwidth: a number in (0, 0.5] (a rate's interval is at most 1 wide). */

@@ -1,32 +1,20 @@
-import {
-  closeSync,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-  writeSync,
-} from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { countOutcomes } from "../analysis/outcomes.js";
-import { RUN_COLUMNS, type RunRow } from "../analysis/run-row.js";
+import { csvRecords } from "../io/csv-records.js";
 import { checkNotLocked, LOCK_FILE, lockFolder } from "../io/lock.js";
 import { InputError } from "../scenario/errors.js";
 import { type ResolvedScenario, resolveScenario, type ScenarioSource } from "../scenario/load.js";
 import type { PreparedScenario } from "../scenario/runner.js";
 import { checkWorkload } from "../scenario/workload.js";
+import { SummaryAccumulator } from "./accumulator.js";
 import {
   type AdaptiveOptions,
   boundaries,
   CHUNK_RULE,
-  halfwidths,
   nextBoundary,
   type StopReason,
 } from "./adaptive.js";
-import type { RunOutput } from "./execute.js";
-import { CYCLE_COLUMNS, WINDOW_COLUMNS } from "./execute.js";
+import type { RunResult } from "./execute.js";
 import {
   checkOutDir,
   errnoText,
@@ -40,13 +28,13 @@ import {
 import type { BatchPlan } from "./plan.js";
 import { seedOf, shardRange } from "./plan.js";
 import { runPool } from "./pool.js";
+import { RunFiles } from "./run-files.js";
 import {
   PAIRED_COLUMNS,
-  pairedSummary,
   SUMMARY_COLUMNS,
   type SummaryInput,
   type SummaryRow,
-  summarize,
+  summaryInputOf,
 } from "./summary.js";
 
 export const OUTPUT_FILES = [
@@ -59,8 +47,12 @@ export const OUTPUT_FILES = [
 ];
 export const PARTIAL = ".msix-sim-partial";
 
-/** Runs one batch (or shard) may hold: all its rows stay in memory until the CSV files are written. */
-export const MAX_RUNS_PER_BATCH = 1_000_000;
+/**
+ * Runs one batch (or shard) may hold. Rows are written as they come; what stays in memory is
+ * the summaries' ~25 bytes a run and profile (exact quantiles, accumulator.ts): 2 GB for 20
+ * million runs of four profiles.
+ */
+export const MAX_RUNS_PER_BATCH = 20_000_000;
 
 export interface BatchOptions {
   source: ScenarioSource;
@@ -95,7 +87,7 @@ export interface BatchResult {
   resumed: number;
   summary: SummaryRow[];
   /** Per profile: runs by how they ended (link, RoCE, setup failures...), from runs.csv's rows. */
-  outcomes: ReturnType<typeof countOutcomes>;
+  outcomes: ReturnType<SummaryAccumulator["outcomes"]>;
   events: number;
   seconds: number;
   /** A batch run to a target precision: why it stopped, and its half-widths per profile. */
@@ -124,7 +116,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
   const range = shardRange(o.runs, o.shard.index, o.shard.count);
   if (range.to - range.from > MAX_RUNS_PER_BATCH) {
     throw new InputError(
-      `--runs: ${range.to - range.from} runs in one ${o.shard.count > 1 ? "shard" : "batch"}; a batch keeps its rows in memory until it writes them, so at most ${MAX_RUNS_PER_BATCH.toLocaleString("en-US")}: split it with --shard i/N and merge the shards`,
+      `--runs: ${range.to - range.from} runs in one ${o.shard.count > 1 ? "shard" : "batch"}; its summaries keep about 25 bytes a run and profile in memory, so at most ${MAX_RUNS_PER_BATCH.toLocaleString("en-US")}: split it with --shard i/N and merge the shards`,
     );
   }
   const plan: BatchPlan = {
@@ -163,7 +155,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
   inspectOutDir(o, partial, identity);
   const made = makeOutDir(o.out);
   let release: () => void;
-  let outputs: Map<number, RunOutput>;
+  let files: RunFiles;
   try {
     release = lockFolder(o.out, ["msix-sim", ...o.commandLine].join(" "));
   } catch (e) {
@@ -171,15 +163,15 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
     throw e;
   }
   try {
-    outputs = inspectOutDir(o, partial, identity);
-    initOutDir(o, partial, identity, outputs);
+    inspectOutDir(o, partial, identity);
+    files = initOutDir(o, partial, identity, plan.from);
   } catch (e) {
     release();
     removeMadeDirs(made);
     throw e;
   }
   try {
-    return await runLocked(o, { started, t0, resolved, prep, plan, partial, outputs });
+    return await runLocked(o, { started, t0, resolved, prep, plan, partial, files });
   } finally {
     release();
   }
@@ -194,46 +186,36 @@ async function runLocked(
     prep: PreparedScenario;
     plan: BatchPlan;
     partial: string;
-    outputs: Map<number, RunOutput>;
+    files: RunFiles;
   },
 ): Promise<BatchResult> {
-  const { started, t0, resolved, prep, plan, partial, outputs } = c;
+  const { started, t0, resolved, prep, plan, partial, files } = c;
   let total = plan.to - plan.from;
-  const resumed = outputs.size;
+  // The summaries of the runs the checkpoint holds, read back from its runs.csv.
+  const acc = new SummaryAccumulator(plan.profiles);
+  await readRuns(join(partial, "runs.csv"), acc);
+  const resumed = files.next - plan.from;
   o.onStart?.(plan, resumed);
 
   const abort = o.abort ?? { aborted: false };
   let events = 0;
-  // The checkpoint stays open for the whole batch: one write per result, not an open and a
-  // close (appendFileSync) on the main thread that collects every worker's results.
-  const log = join(partial, "runs.jsonl");
-  let fd: number;
-  try {
-    fd = openSync(log, "a");
-  } catch (e) {
-    throw new InputError(`cannot write ${log}: ${errnoText(e)}`);
-  }
-  /** Runs [from, to) that are not done yet, on the pool. */
-  const runRange = (from: number, to: number) => {
+  const inOrder = (r: RunResult) => acc.addRun(r.inputs);
+  /** Runs [files.next, to) on the pool: every run below files.next is done. */
+  const runRange = (to: number) => {
     const todo: number[] = [];
-    for (let r = from; r < to; r++) if (!outputs.has(r)) todo.push(r);
-    o.progress?.(outputs.size, total);
+    for (let r = files.next; r < to; r++) todo.push(r);
+    o.progress?.(files.next - plan.from, total);
+    let done = files.next - plan.from;
     return runPool({
       prep,
       plan,
       todo,
       workers: o.workers,
       abort,
-      onResult: (out) => {
-        try {
-          writeSync(fd, `${JSON.stringify(out)}\n`);
-        } catch (e) {
-          // Disk full: the runs checkpointed so far stay resumable (a torn last line is skipped).
-          throw new InputError(`cannot write ${log}: ${errnoText(e)}`);
-        }
-        outputs.set(out.run, out);
-        events += out.events;
-        o.progress?.(outputs.size, total);
+      onResult: (r) => {
+        files.add(r, inOrder);
+        events += r.events;
+        o.progress?.(++done, total);
       },
     });
   };
@@ -241,16 +223,16 @@ async function runLocked(
   let stop: BatchResult["stop"];
   const ad = o.adaptive;
   try {
-    if (ad === undefined) status = await runRange(plan.from, plan.to);
+    if (ad === undefined) status = await runRange(plan.to);
     else {
       // Chunk by chunk; a resumed batch replays the decisions at the boundaries it had passed.
       let n = 0;
       for (;;) {
         n = nextBoundary(n, ad.maxRuns);
         total = n;
-        status = await runRange(0, n);
+        status = await runRange(n);
         if (status === "aborted") break;
-        const hw = halfwidths(outputs, n, plan.profiles, ad.metric, summaryInputOf);
+        const hw = acc.halfwidths(ad.metric, n);
         const reached = [...hw.values()].every((h) => h <= ad.target);
         if (reached || n >= ad.maxRuns) {
           stop = { reason: reached ? "target reached" : "max runs", runs: n, halfwidths: hw };
@@ -259,7 +241,8 @@ async function runLocked(
       }
     }
   } finally {
-    closeSync(fd);
+    // What arrived in order is written and indexed, done or not: --resume starts after it.
+    files.close();
   }
   const result = (
     summary: SummaryRow[],
@@ -268,7 +251,7 @@ async function runLocked(
     status,
     dir: o.out,
     plan,
-    done: outputs.size,
+    done: files.next - plan.from,
     resumed,
     summary,
     outcomes,
@@ -280,8 +263,13 @@ async function runLocked(
 
   // An adaptive batch ends at its last boundary (the checkpoint holds nothing beyond it).
   const last = stop?.runs ?? plan.to;
-  const ordered = [...outputs.values()].filter((x) => x.run < last).sort((a, b) => a.run - b.run);
-  const summary = await writeOutputs(o.out, ordered, plan.profiles, ad?.metric);
+  if (files.next !== last) throw new Error(`batch: ${files.next} runs in order of ${last}`);
+  const summary = acc.summary(ad?.metric);
+  // The summaries first (from the accumulator), then the per-run files: a kill between the
+  // renames leaves the checkpoint, and --resume finishes the job.
+  await writeCsvAtomic(join(o.out, "summary.csv"), SUMMARY_COLUMNS, summary);
+  await writeCsvAtomic(join(o.out, "paired.csv"), PAIRED_COLUMNS, acc.paired());
+  files.publish(o.out);
   const manifest = {
     tool: "msix-sim",
     version: toolVersion(),
@@ -322,13 +310,7 @@ async function runLocked(
   };
   writeFileAtomic(join(o.out, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
   rmSync(partial, { recursive: true, force: true });
-  return result(
-    summary,
-    countOutcomes(
-      ordered.flatMap((x) => x.rows),
-      plan.profiles,
-    ),
-  );
+  return result(summary, acc.outcomes());
 }
 
 /** The base seed a scenario implies: its seed, which must then be a number (seed = base + run). */
@@ -339,51 +321,17 @@ export function baseSeedOf(seed: number | string): number {
   );
 }
 
-/** runs.csv, windows.csv, cycles.csv, summary.csv, paired.csv from run outputs in run order. */
-export async function writeOutputs(
-  dir: string,
-  ordered: readonly RunOutput[],
-  profiles: readonly string[],
-  /** The metric of a batch run to a target precision (summary.csv's halfwidth columns). */
-  metric?: AdaptiveOptions["metric"],
-): Promise<SummaryRow[]> {
-  const rows: RunRow[] = ordered.flatMap((o) => o.rows);
-  await writeCsvAtomic(join(dir, "runs.csv"), RUN_COLUMNS, rows);
-  await writeCsvAtomic(
-    join(dir, "windows.csv"),
-    WINDOW_COLUMNS,
-    ordered.flatMap((o) => o.windows),
-  );
-  await writeCsvAtomic(
-    join(dir, "cycles.csv"),
-    CYCLE_COLUMNS,
-    ordered.flatMap((o) => o.cycles),
-  );
-  const inputs = rows.map(summaryInputOf);
-  const summary = summarize(inputs, profiles, metric);
-  await writeCsvAtomic(join(dir, "summary.csv"), SUMMARY_COLUMNS, summary);
-  await writeCsvAtomic(join(dir, "paired.csv"), PAIRED_COLUMNS, pairedSummary(inputs, profiles));
-  return summary;
-}
-
-export function summaryInputOf(r: Record<string, unknown>): SummaryInput {
-  return {
-    run: Number(r.run),
-    profile: String(r.profile),
-    linkFailed: Number(r.link_failed),
-    dropped: Number(r.irq_dropped),
-    dropWindowTotal: Number(r.drop_window_total_ns),
-    resizeCycles: Number(r.resize_cycles),
-    resetAttempts: Number(r.reset_attempts),
-    portResets: Number(r.port_resets),
-    outcome: String(r.outcome),
-    pLossConditional: optionalNumber(r.p_loss_conditional),
-  };
-}
-
-/** An empty cell (or a runs.csv without the column) is null. */
-function optionalNumber(v: unknown): number | null {
-  return v === null || v === undefined || v === "" ? null : Number(v);
+/** Feeds the rows of a batch's runs.csv (run order, every profile per run) to `acc`. */
+async function readRuns(path: string, acc: SummaryAccumulator): Promise<void> {
+  let run: SummaryInput[] = [];
+  for await (const { record } of csvRecords(path)) {
+    run.push(summaryInputOf(record));
+    if (run.length === acc.profiles.length) {
+      acc.addRun(run);
+      run = [];
+    }
+  }
+  if (run.length > 0) throw new InputError(`--resume: ${path} ends in the middle of a run`);
 }
 
 /** Files a batch owns in its folder (its outputs and its checkpoint). */
@@ -395,11 +343,10 @@ export function contentsOf(dir: string): string[] {
 }
 
 /**
- * Reads (never writes) the output folder: with --resume, the checkpointed runs of the same plan;
- * otherwise checks that the folder is empty or --force was given.
+ * Reads (never writes) the output folder: with --resume, that it holds the checkpoint of the
+ * same plan; otherwise that it is empty or --force was given.
  */
-function inspectOutDir(o: BatchOptions, partial: string, identity: string): Map<number, RunOutput> {
-  const outputs = new Map<number, RunOutput>();
+function inspectOutDir(o: BatchOptions, partial: string, identity: string): void {
   const entries = contentsOf(o.out);
   if (o.resume) {
     if (!existsSync(join(partial, "plan.json"))) {
@@ -414,46 +361,23 @@ function inspectOutDir(o: BatchOptions, partial: string, identity: string): Map<
         `--resume: the batch in ${o.out} was started with another scenario, run count, seed, profiles or shard${describeChange(was, identity)}; run it with its own arguments, or use --force to start this one over`,
       );
     }
-    const log = join(partial, "runs.jsonl");
-    const text = existsSync(log) ? readFileSync(log, "utf8") : "";
-    for (const line of text.split("\n")) {
-      if (line === "") continue;
-      try {
-        const out = JSON.parse(line) as RunOutput;
-        if (out.run >= 0) outputs.set(out.run, out);
-      } catch {
-        // A line cut short by a hard kill: that run is simply run again.
-      }
-    }
-    return outputs;
+    return;
   }
   if (entries.length > 0 && !o.force) {
     throw new InputError(
       `--out ${o.out}: folder is not empty; use --resume to continue a batch or --force to overwrite`,
     );
   }
-  return outputs;
 }
 
-/** Creates the checkpoint (or rewrites a resumed one without its torn tail). */
-function initOutDir(
-  o: BatchOptions,
-  partial: string,
-  identity: string,
-  outputs: Map<number, RunOutput>,
-): void {
+/** Creates the checkpoint, or opens a resumed one cut back to its last index. */
+function initOutDir(o: BatchOptions, partial: string, identity: string, from: number): RunFiles {
   try {
-    if (o.resume) {
-      writeFileAtomic(
-        join(partial, "runs.jsonl"),
-        [...outputs.values()].map((x) => `${JSON.stringify(x)}\n`).join(""),
-      );
-      return;
-    }
+    if (o.resume) return RunFiles.resume(partial, o.out, from);
     for (const f of OWNED) rmSync(join(o.out, f), { recursive: true, force: true });
     mkdirSync(partial);
     writeFileSync(join(partial, "plan.json"), identity);
-    writeFileSync(join(partial, "runs.jsonl"), "");
+    return RunFiles.create(partial, from);
   } catch (e) {
     if (e instanceof InputError) throw e;
     throw new InputError(`--out ${o.out}: cannot write the checkpoint: ${errnoText(e)}`);

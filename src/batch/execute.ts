@@ -1,7 +1,9 @@
 import { cycleSummaries } from "../analysis/cycles.js";
-import { type RunRow, runRow } from "../analysis/run-row.js";
+import { RUN_COLUMNS, type RunRow, runRow } from "../analysis/run-row.js";
+import { csvLine, csvRow } from "../io/csv-line.js";
 import type { ProfileName } from "../model/profiles.js";
 import { type PreparedScenario, runScenario } from "../scenario/runner.js";
+import { type SummaryInput, summaryInputOf } from "./summary.js";
 
 export const WINDOW_COLUMNS = [
   "run",
@@ -85,4 +87,36 @@ export function executeRun(
     }
   }
   return { run, rows, windows, cycles, events };
+}
+
+/**
+ * One run as a worker sends it to the batch: its lines of runs.csv, windows.csv and cycles.csv,
+ * formatted (each line ends in "\n"), and the numbers the summaries need of each row. Strings,
+ * not row objects: the batch appends them to its files as they come and keeps nothing else.
+ */
+export interface RunResult {
+  run: number;
+  events: number;
+  runs: string;
+  windows: string;
+  cycles: string;
+  /** One per profile, in the batch's profile order. */
+  inputs: SummaryInput[];
+}
+
+export function formatRun(out: RunOutput): RunResult {
+  let runs = "";
+  for (const row of out.rows) runs += `${csvRow(row, RUN_COLUMNS)}\n`;
+  let windows = "";
+  for (const w of out.windows) windows += `${csvLine(w)}\n`;
+  let cycles = "";
+  for (const c of out.cycles) cycles += `${csvLine(c)}\n`;
+  return {
+    run: out.run,
+    events: out.events,
+    runs,
+    windows,
+    cycles,
+    inputs: out.rows.map(summaryInputOf),
+  };
 }

@@ -1,15 +1,23 @@
-import { readFileSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readFileSync, readSync, renameSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { parse } from "csv-parse/sync";
 import { z } from "zod";
 import { RUN_COLUMNS } from "../analysis/run-row.js";
-import { errnoText } from "../io/files.js";
+import { csvRecords } from "../io/csv-records.js";
+import { dropTemp, errnoText, tempName, trackTemp, writeAll } from "../io/files.js";
 import { checkNotLocked, lockFolder } from "../io/lock.js";
 import { InputError, parseWith } from "../scenario/errors.js";
-import { contentsOf, summaryInputOf } from "./batch.js";
+import { SummaryAccumulator } from "./accumulator.js";
+import { contentsOf } from "./batch.js";
 import { CYCLE_COLUMNS, WINDOW_COLUMNS } from "./execute.js";
-import { checkOutDir, makeOutDir, writeCsvAtomic, writeFileAtomic } from "./files.js";
-import { PAIRED_COLUMNS, pairedSummary, SUMMARY_COLUMNS, summarize } from "./summary.js";
+import {
+  checkOutDir,
+  makeOutDir,
+  removeMadeDirs,
+  writeCsvAtomic,
+  writeFileAtomic,
+} from "./files.js";
+import { DATA_FILES } from "./run-files.js";
+import { PAIRED_COLUMNS, SUMMARY_COLUMNS, type SummaryInput, summaryInputOf } from "./summary.js";
 
 /** What merge needs of a shard's manifest.json (the rest is carried over as it is). */
 const ManifestSchema = z
@@ -57,31 +65,6 @@ function readManifest(dir: string): { m: Manifest; raw: Record<string, unknown> 
   }
 }
 
-interface Line {
-  run: number;
-  line: string;
-}
-
-/** Data lines of a CSV file, each with the run number of its first column; checks the header. */
-function linesOf(path: string, header: string): Line[] {
-  const text = readText(path, "");
-  if (text !== "" && !text.endsWith("\n")) {
-    throw new InputError(`merge: ${path} ends in the middle of a line (a torn or truncated file)`);
-  }
-  const lines = text.split("\n");
-  lines.pop();
-  if (lines[0] !== header) {
-    throw new InputError(`merge: ${path} does not have the expected columns`);
-  }
-  return lines.slice(1).map((line, i) => {
-    const run = Number(line.slice(0, line.indexOf(",")));
-    if (!Number.isSafeInteger(run)) {
-      throw new InputError(`merge: ${path}: line ${i + 2} does not start with a run number`);
-    }
-    return { run, line };
-  });
-}
-
 interface Shard {
   dir: string;
   m: Manifest;
@@ -90,39 +73,134 @@ interface Shard {
   to: number;
 }
 
-/**
- * runs.csv of a shard holds exactly its runs, each under every profile, in order, with the
- * seed of the batch's rule; windows.csv and cycles.csv only runs of its range.
- */
-function checkShard(s: Shard, runs: Line[], windows: Line[], cycles: Line[]): void {
-  const expected = (s.to - s.from) * s.m.profiles.length;
-  const where = join(s.dir, "runs.csv");
-  if (runs.length !== expected) {
-    throw new InputError(
-      `merge: ${where} has ${runs.length} rows; its manifest (runs ${s.from}..${s.to - 1} x ${s.m.profiles.length} profiles) needs ${expected}: the shard is incomplete or was changed`,
-    );
-  }
-  let i = 0;
-  for (let run = s.from; run < s.to; run++) {
-    for (const profile of s.m.profiles) {
-      const [r, seed, p] = runs[i]!.line.split(",", 3);
-      if (Number(r) !== run || Number(seed) !== s.m.seeds.base + run || p !== profile) {
-        throw new InputError(
-          `merge: ${where}: line ${i + 2} should be run ${run}, seed ${s.m.seeds.base + run}, profile ${profile}`,
-        );
-      }
-      i++;
+/** The three per-run files of the merged batch, written to temporary names as shards stream in. */
+class MergedFiles {
+  private readonly fds: number[] = [];
+  private readonly blocks = ["", "", ""];
+  private ok = false;
+  constructor(private readonly out: string) {
+    for (const [i, f] of DATA_FILES.entries()) {
+      const tmp = tempName(join(out, f));
+      trackTemp(tmp);
+      this.fds.push(this.guard(f, () => openSync(tmp, "w")));
+      this.append(i, HEADERS[i]!);
     }
   }
-  for (const [name, lines] of [
-    ["windows.csv", windows],
-    ["cycles.csv", cycles],
-  ] as const) {
-    const bad = lines.find((l) => l.run < s.from || l.run >= s.to);
-    if (bad !== undefined) {
+  append(i: number, text: string): void {
+    this.blocks[i] += text;
+    if (this.blocks[i]!.length >= 1 << 20) this.write(i);
+  }
+  private write(i: number): void {
+    const f = DATA_FILES[i]!;
+    this.guard(f, () => writeAll(this.fds[i]!, this.blocks[i]!));
+    this.blocks[i] = "";
+  }
+  private guard<T>(f: string, g: () => T): T {
+    try {
+      return g();
+    } catch (e) {
+      throw new InputError(`cannot write ${join(this.out, f)}: ${errnoText(e)}`);
+    }
+  }
+  /** Renames the files into place. */
+  publish(): void {
+    for (let i = 0; i < DATA_FILES.length; i++) this.write(i);
+    for (const fd of this.fds.splice(0)) closeSync(fd);
+    for (const f of DATA_FILES) {
+      const path = join(this.out, f);
+      this.guard(f, () => renameSync(tempName(path), path));
+      dropTemp(tempName(path), false);
+    }
+    this.ok = true;
+  }
+  /** Removes what is left of an unfinished merge. */
+  discard(): void {
+    if (this.ok) return;
+    for (const fd of this.fds.splice(0)) closeSync(fd);
+    for (const f of DATA_FILES) dropTemp(tempName(join(this.out, f)), true);
+  }
+}
+
+const HEADERS = [RUN_COLUMNS, WINDOW_COLUMNS, CYCLE_COLUMNS].map((c) => `${c.join(",")}\n`);
+
+/** A shard's file must end with a whole line: a torn or truncated file is refused up front. */
+function checkWhole(path: string): void {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch (e) {
+    throw new InputError(`merge: cannot read ${path}: ${errnoText(e)}`);
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const last = Buffer.alloc(1);
+    if (size > 0 && (readSync(fd, last, 0, 1, size - 1) !== 1 || last[0] !== 0x0a)) {
       throw new InputError(
-        `merge: ${join(s.dir, name)} has run ${bad.run}, outside the shard's runs ${s.from}..${s.to - 1}`,
+        `merge: ${path} ends in the middle of a line (a torn or truncated file)`,
       );
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function expectColumns(columns: readonly string[]) {
+  return (header: string[]) =>
+    header.join(",") === columns.join(",") ? null : "does not have the expected columns";
+}
+
+/**
+ * Streams one shard into the merged files: runs.csv must hold exactly its runs, each under
+ * every profile, in order, with the seed of the batch's rule; windows.csv and cycles.csv only
+ * runs of its range. Lines are copied as they are.
+ */
+async function copyShard(s: Shard, files: MergedFiles, acc: SummaryAccumulator): Promise<void> {
+  const profiles = s.m.profiles;
+  const expected = (s.to - s.from) * profiles.length;
+  const where = join(s.dir, "runs.csv");
+  for (const f of DATA_FILES) checkWhole(join(s.dir, f));
+  let i = 0;
+  let run: SummaryInput[] = [];
+  for await (const r of csvRecords(where, expectColumns(RUN_COLUMNS))) {
+    if (i < expected) {
+      const at = s.from + Math.floor(i / profiles.length);
+      const profile = profiles[i % profiles.length]!;
+      const x = r.record;
+      if (Number(x.run) !== at || Number(x.seed) !== s.m.seeds.base + at || x.profile !== profile) {
+        throw new InputError(
+          `merge: ${where}: line ${r.line} should be run ${at}, seed ${s.m.seeds.base + at}, profile ${profile}`,
+        );
+      }
+      files.append(0, r.raw);
+      run.push(summaryInputOf(x));
+      if (run.length === profiles.length) {
+        acc.addRun(run);
+        run = [];
+      }
+    }
+    i++;
+  }
+  if (i !== expected) {
+    throw new InputError(
+      `merge: ${where} has ${i} rows; its manifest (runs ${s.from}..${s.to - 1} x ${profiles.length} profiles) needs ${expected}: the shard is incomplete or was changed`,
+    );
+  }
+  for (const [k, name, columns] of [
+    [1, "windows.csv", WINDOW_COLUMNS],
+    [2, "cycles.csv", CYCLE_COLUMNS],
+  ] as const) {
+    const path = join(s.dir, name);
+    for await (const r of csvRecords(path, expectColumns(columns))) {
+      const at = Number(r.record.run);
+      if (!Number.isSafeInteger(at)) {
+        throw new InputError(`merge: ${path}: line ${r.line} does not start with a run number`);
+      }
+      if (at < s.from || at >= s.to) {
+        throw new InputError(
+          `merge: ${path} has run ${at}, outside the shard's runs ${s.from}..${s.to - 1}`,
+        );
+      }
+      files.append(k, r.raw);
     }
   }
 }
@@ -178,44 +256,25 @@ export async function mergeBatches(
   }
   checkNotLocked(out);
 
-  const runsHeader = RUN_COLUMNS.join(",");
-  const windowsHeader = WINDOW_COLUMNS.join(",");
-  const cyclesHeader = CYCLE_COLUMNS.join(",");
-  const runLines: Line[] = [];
-  const windowLines: Line[] = [];
-  const cycleLines: Line[] = [];
-  for (const s of shards) {
-    const runs = linesOf(join(s.dir, "runs.csv"), runsHeader);
-    const windows = linesOf(join(s.dir, "windows.csv"), windowsHeader);
-    const cycles = linesOf(join(s.dir, "cycles.csv"), cyclesHeader);
-    checkShard(s, runs, windows, cycles);
-    runLines.push(...runs);
-    windowLines.push(...windows);
-    cycleLines.push(...cycles);
-  }
-
-  makeOutDir(out);
+  const made = makeOutDir(out);
   const release = lockFolder(out, ["msix-sim", ...commandLine].join(" "));
+  let files: MergedFiles | null = null;
   try {
-    const text = (header: string, lines: Line[]) =>
-      `${[header, ...lines.map((x) => x.line)].join("\n")}\n`;
-    writeFileAtomic(join(out, "cycles.csv"), text(cyclesHeader, cycleLines));
-    writeFileAtomic(join(out, "runs.csv"), text(runsHeader, runLines));
-    writeFileAtomic(join(out, "windows.csv"), text(windowsHeader, windowLines));
-    const records = parse(runLines.map((x) => x.line).join("\n"), {
-      columns: [...RUN_COLUMNS],
-    }) as Array<Record<string, string>>;
-    const inputs = records.map(summaryInputOf);
-    await writeCsvAtomic(
-      join(out, "summary.csv"),
-      SUMMARY_COLUMNS,
-      summarize(inputs, first.profiles),
-    );
-    await writeCsvAtomic(
-      join(out, "paired.csv"),
-      PAIRED_COLUMNS,
-      pairedSummary(inputs, first.profiles),
-    );
+    // Streamed, shard by shard, into temporary files: a shard that fails its checks leaves
+    // nothing behind (the temporary files and a folder made here are removed).
+    const acc = new SummaryAccumulator(first.profiles);
+    try {
+      files = new MergedFiles(out);
+      for (const s of shards) await copyShard(s, files, acc);
+    } catch (e) {
+      files?.discard();
+      release();
+      removeMadeDirs(made);
+      throw e;
+    }
+    await writeCsvAtomic(join(out, "summary.csv"), SUMMARY_COLUMNS, acc.summary());
+    await writeCsvAtomic(join(out, "paired.csv"), PAIRED_COLUMNS, acc.paired());
+    files.publish();
     // The manifest of the merged batch: what the unsharded batch's would say, plus where its
     // parts came from.
     const base = first.seeds.base;
@@ -237,8 +296,9 @@ export async function mergeBatches(
       finished_at: new Date().toISOString(),
     };
     writeFileAtomic(join(out, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
-    return records.length;
+    return acc.runs * first.profiles.length;
   } finally {
+    files?.discard();
     release();
   }
 }

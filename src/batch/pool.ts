@@ -1,7 +1,7 @@
 import { setImmediate as yieldToLoop } from "node:timers/promises";
 import { Worker } from "node:worker_threads";
 import type { PreparedScenario } from "../scenario/runner.js";
-import { executeRun, type RunOutput } from "./execute.js";
+import { executeRun, formatRun, type RunResult } from "./execute.js";
 import type { BatchPlan } from "./plan.js";
 import type { WorkerInit, WorkerTask } from "./worker.js";
 
@@ -12,7 +12,7 @@ export interface PoolOptions {
   todo: readonly number[];
   workers: number;
   /** Called for each finished run; an exception stops the pool and rejects its promise. */
-  onResult: (out: RunOutput) => void;
+  onResult: (r: RunResult) => void;
   /** Set to true (e.g. on SIGINT) to stop: runs in flight in worker threads are abandoned. */
   abort: { aborted: boolean };
 }
@@ -33,7 +33,9 @@ async function runInline(o: PoolOptions): Promise<"done" | "aborted"> {
   let last = Date.now();
   for (const run of o.todo) {
     if (o.abort.aborted) return "aborted";
-    o.onResult(executeRun(prep, plan.profiles, run, plan.baseSeed + run, run < plan.windowRuns));
+    o.onResult(
+      formatRun(executeRun(prep, plan.profiles, run, plan.baseSeed + run, run < plan.windowRuns)),
+    );
     // Let signals and progress output through now and then.
     if (Date.now() - last > 50) {
       await yieldToLoop();
@@ -51,7 +53,7 @@ async function runInline(o: PoolOptions): Promise<"done" | "aborted"> {
 interface WarmPool {
   readonly workers: Worker[];
   /** The batch using the pool, if any: where messages and failures go. */
-  onMessage: ((w: Worker, m: RunOutput | { idle: true }) => void) | null;
+  onMessage: ((w: Worker, m: RunResult | { idle: true }) => void) | null;
   onFail: ((e: Error) => void) | null;
 }
 let warm: WarmPool | null = null;
@@ -65,7 +67,7 @@ function takePool(k: number): WarmPool {
   const p: WarmPool = { workers: [], onMessage: null, onFail: null };
   for (let i = 0; i < k; i++) {
     const w = new Worker(new URL("./worker.js", import.meta.url));
-    w.on("message", (m: RunOutput | { idle: true }) => p.onMessage?.(w, m));
+    w.on("message", (m: RunResult | { idle: true }) => p.onMessage?.(w, m));
     w.on("error", (e) => {
       if (warm === p) dropPool();
       p.onFail?.(e);

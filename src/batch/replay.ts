@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { stringify } from "csv-stringify/sync";
 import { z } from "zod";
 import { RUN_COLUMNS, type RunRow } from "../analysis/run-row.js";
+import { csvRow } from "../io/csv-line.js";
 import { parseJsonStrict } from "../io/data-file.js";
 import { errnoText } from "../io/files.js";
 import { PROFILE_NAMES, type ProfileName } from "../model/profiles.js";
@@ -107,8 +107,5 @@ function findLine(file: string, prefix: string): string | null {
 
 /** A row as its line of runs.csv (the same CSV writer settings). */
 export function csvLine(row: RunRow): string {
-  return stringify([row], {
-    columns: [...RUN_COLUMNS],
-    cast: { boolean: (b) => (b ? "1" : "0") },
-  }).replace(/\n$/, "");
+  return csvRow(row, RUN_COLUMNS);
 }

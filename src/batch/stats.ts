@@ -26,26 +26,26 @@ export function zeroEventUpperBound(n: number, alpha = 0.05): number {
 }
 
 /** Nearest-rank quantile of a sample (q in [0, 1]); NaN for an empty sample. */
-export function quantile(sorted: readonly number[], q: number): number {
+export function quantile(sorted: ArrayLike<number>, q: number): number {
   if (sorted.length === 0) return Number.NaN;
   const rank = Math.max(1, Math.ceil(q * sorted.length));
   return sorted[Math.min(sorted.length, rank) - 1]!;
 }
 
-export function mean(xs: readonly number[]): number {
+export function mean(xs: ArrayLike<number>): number {
   if (xs.length === 0) return Number.NaN;
   let s = 0;
-  for (const x of xs) s += x;
+  for (let i = 0; i < xs.length; i++) s += xs[i]!;
   return s / xs.length;
 }
 
 /** Standard error of the mean (sample standard deviation / sqrt(n)). */
-export function standardError(xs: readonly number[]): number {
+export function standardError(xs: ArrayLike<number>): number {
   const n = xs.length;
   if (n < 2) return Number.NaN;
   const m = mean(xs);
   let ss = 0;
-  for (const x of xs) ss += (x - m) * (x - m);
+  for (let i = 0; i < n; i++) ss += (xs[i]! - m) * (xs[i]! - m);
   return Math.sqrt(ss / (n - 1) / n);
 }
 

@@ -2,7 +2,7 @@ import { parentPort } from "node:worker_threads";
 import type { ProfileName } from "../model/profiles.js";
 import { type PreparedScenario, prepareScenario } from "../scenario/runner.js";
 import type { Scenario } from "../scenario/schema.js";
-import { executeRun } from "./execute.js";
+import { executeRun, formatRun } from "./execute.js";
 
 /**
  * Worker thread: one of a pool that stays up across batches (the points of an experiment, a fit
@@ -29,7 +29,7 @@ parentPort!.on("message", (task: WorkerTask) => {
   const i = init!;
   for (const run of task.runs) {
     const out = executeRun(prep!, i.profiles, run, i.baseSeed + run, run < i.windowRuns);
-    parentPort!.postMessage(out);
+    parentPort!.postMessage(formatRun(out));
   }
   parentPort!.postMessage({ idle: true });
 });

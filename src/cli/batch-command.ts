@@ -68,7 +68,7 @@ export function parseRunCount(o: BatchCommandOptions): {
   const maxRuns = parseCount(o.maxRuns, "--max-runs", 1) ?? DEFAULT_MAX_RUNS;
   if (maxRuns > MAX_RUNS_PER_BATCH) {
     throw new InputError(
-      `--max-runs: at most ${MAX_RUNS_PER_BATCH.toLocaleString("en-US")} (a batch keeps its rows in memory), got ${maxRuns}`,
+      `--max-runs: at most ${MAX_RUNS_PER_BATCH.toLocaleString("en-US")} (its summaries keep about 25 bytes a run and profile in memory), got ${maxRuns}`,
     );
   }
   return { runs: maxRuns, adaptive: { target, maxRuns, metric: parseMetric(o.metric) } };

@@ -96,8 +96,30 @@ const FORMS_HELP =
   'use a duration ("2us"), {fixed}, {uniform: [min, max]}, {exponential: {mean}}, ' +
   "{normal: {mean, sd}}, {lognormal: {median, sigma}} or {empirical: [values]}";
 
+/**
+ * Parsed specs, by identity (objects) or value (durations): a scenario's specs are parsed
+ * again by every run that builds a model from them, and a zod parse costs more than a small
+ * run's simulation of a dozen events. Distributions are immutable and draw from the stream
+ * they are given, so one serves every run.
+ */
+const parsedObjects = new WeakMap<object, Distribution>();
+const parsedScalars = new Map<string | number, Distribution>();
+const MAX_SCALARS = 4096;
+
 /** Parses a spec; throws an Error whose message names the field (`path`) and the problem. */
 export function parseDistribution(spec: unknown, path = "distribution"): Distribution {
+  const known =
+    spec !== null && typeof spec === "object"
+      ? parsedObjects.get(spec)
+      : parsedScalars.get(spec as string | number);
+  if (known !== undefined) return known;
+  const d = parseUncached(spec, path);
+  if (spec !== null && typeof spec === "object") parsedObjects.set(spec, d);
+  else if (parsedScalars.size < MAX_SCALARS) parsedScalars.set(spec as string | number, d);
+  return d;
+}
+
+function parseUncached(spec: unknown, path: string): Distribution {
   // Pick the form first, so that errors speak of that form rather than of a failed union.
   let schema: z.ZodType<Parsed> = DurationSchema;
   if (spec !== null && typeof spec === "object" && !Array.isArray(spec)) {

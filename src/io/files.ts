@@ -10,6 +10,7 @@ import {
   type Stats,
   statSync,
   writeFileSync,
+  writeSync,
 } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { finished } from "node:stream/promises";
@@ -37,7 +38,7 @@ function writeError(path: string, e: unknown): Error {
 // handler that calls process.exit, an uncaught error).
 const liveTemps = new Set<string>();
 let exitHook = false;
-function trackTemp(tmp: string): void {
+export function trackTemp(tmp: string): void {
   if (!exitHook) {
     exitHook = true;
     process.on("exit", () => {
@@ -46,7 +47,7 @@ function trackTemp(tmp: string): void {
   }
   liveTemps.add(tmp);
 }
-function dropTemp(tmp: string, remove: boolean): void {
+export function dropTemp(tmp: string, remove: boolean): void {
   liveTemps.delete(tmp);
   if (remove) rmSync(tmp, { force: true });
 }
@@ -88,6 +89,25 @@ export async function writeCsvAtomic(
   } finally {
     dropTemp(tmp, !ok);
   }
+}
+
+/**
+ * Writes all of `text` to an open file (writeSync may write less than asked, e.g. at a file
+ * size limit; the next call then fails with the reason), at `position` or the current offset.
+ * Returns the bytes written.
+ */
+export function writeAll(fd: number, text: string, position?: number): number {
+  const buf = Buffer.from(text);
+  for (let off = 0; off < buf.length; ) {
+    off += writeSync(
+      fd,
+      buf,
+      off,
+      buf.length - off,
+      position === undefined ? null : position + off,
+    );
+  }
+  return buf.length;
 }
 
 export function writeFileAtomic(path: string, text: string): void {

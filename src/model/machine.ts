@@ -29,6 +29,7 @@ import {
   startTraffic,
   type TrafficInput,
   TrafficSchema,
+  type TrafficSpec,
   type VectorGroups,
 } from "./traffic/traffic.js";
 
@@ -61,6 +62,9 @@ function isResolved(p: ModelParamsInput | ModelParams | undefined): p is ModelPa
  * wired through their narrow interfaces. The data path runs device -> ITS -> redistributor ->
  * genirq -> vfio -> QEMU/KVM -> guest.
  */
+/** Traffic specs parsed by earlier runs, by identity (a batch builds a model per run). */
+const parsedTraffic = new WeakMap<object, TrafficSpec>();
+
 export class Machine {
   readonly sim: Simulation;
   readonly profile: Profile;
@@ -157,6 +161,8 @@ export class Machine {
     this.guest = new GuestMsix(this.qemu, this.vfio, p, guestCpu, tableSize);
 
     const traffic = (opts.traffic ?? []).map((t, i) => {
+      const known = parsedTraffic.get(t);
+      if (known !== undefined) return known;
       const r = TrafficSchema.safeParse(t);
       if (!r.success) {
         const issue = r.error.issues[0]!;
@@ -164,6 +170,7 @@ export class Machine {
           `traffic[${i}]${issue.path.map((k) => `.${String(k)}`).join("")}: ${issue.message}`,
         );
       }
+      parsedTraffic.set(t, r.data);
       return r.data;
     });
     this.sources = startTraffic(sim, this.device, traffic, tableSize, this.until, {

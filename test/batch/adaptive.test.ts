@@ -164,7 +164,7 @@ describe("batch --target-halfwidth", () => {
       [["--target-halfwidth", "NaN"], /--target-halfwidth: must be a number in \(0, 0\.5\]/],
       [["--target-halfwidth", "0.05", "--metric", "latency"], /--metric: unknown metric "latency"/],
       [["--target-halfwidth", "0.05", "--max-runs", "0"], /--max-runs: must be a whole number/],
-      [["--target-halfwidth", "0.05", "--max-runs", "2000000"], /--max-runs: at most 1,000,000/],
+      [["--target-halfwidth", "0.05", "--max-runs", "30000000"], /--max-runs: at most 20,000,000/],
       [["--runs", "10", "--max-runs", "100"], /--max-runs: only with --target-halfwidth/],
       [["--runs", "10", "--metric", "drops"], /--metric: only with --target-halfwidth/],
       [["--target-halfwidth", "0.05", "--shard", "1/2"], /--target-halfwidth and --shard/],

@@ -99,7 +99,9 @@ describe("worker pool", () => {
   });
 
   it("a warm pool runs the next batch's scenario, not the last one's", async () => {
-    const { executeRun } = (await import(dist("batch/execute.js"))) as typeof ExecuteModule;
+    const { executeRun, formatRun } = (await import(
+      dist("batch/execute.js")
+    )) as typeof ExecuteModule;
     const plan = (runs: number) => ({
       runs,
       baseSeed: 7,
@@ -120,12 +122,12 @@ describe("worker pool", () => {
         todo: [0, 1, 2, 3, 4, 5],
         workers: 2,
         abort: { aborted: false },
-        onResult: (out) => rows.set(out.run, out.rows),
+        onResult: (out) => rows.set(out.run, out.runs),
       });
       expect(status).toBe("done");
       // The same runs in this thread: what the workers must have computed.
       for (let r = 0; r < 6; r++) {
-        expect(rows.get(r)).toEqual(executeRun(prep, ["legacy"], r, 7 + r, false).rows);
+        expect(rows.get(r)).toEqual(formatRun(executeRun(prep, ["legacy"], r, 7 + r, false)).runs);
       }
       return [...rows.values()];
     };

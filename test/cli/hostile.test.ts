@@ -28,7 +28,7 @@ describe("hostile arguments", () => {
     [["merge", dir, "--out", dir, "--force"], /--out .*: is one of the folders to merge/],
     [
       ["batch", "--runs", "1000000000000000", "--out", join(dir, "r")],
-      /--runs: 1000000000000000 runs in one batch; .*at most 1,000,000: split it with --shard/,
+      /--runs: 1000000000000000 runs in one batch; .*at most 20,000,000: split it with --shard/,
     ],
     [
       ["run", "--scenario", join(dir, "s.json"), "--trace", join(dir, "s.json")],
