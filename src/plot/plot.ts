@@ -1,7 +1,6 @@
 import { rmSync } from "node:fs";
 import { basename, join, relative, resolve } from "node:path";
 import type { TopLevelSpec } from "vega-lite";
-import { countOutcomes } from "../analysis/outcomes.js";
 import { checkOutDir, makeOutDir, writeFileAtomic } from "../io/files.js";
 import { checkNotLocked, lockFolder } from "../io/lock.js";
 import { InputError } from "../scenario/errors.js";
@@ -10,9 +9,10 @@ import {
   type ExperimentResults,
   type ManifestInfo,
   numberAt,
+  type RunsDigest,
   readBatch,
-  readCsv,
   readResults,
+  readRunsDigest,
   type Table,
 } from "./read-results.js";
 import { renderSvg, specJson } from "./render.js";
@@ -89,29 +89,28 @@ function failureSection(summary: Table, plot: () => PlotJob, where: string): Sec
 }
 
 /** The summary row outcomes (RoCE, setup failures...) of a batch, from its runs.csv. */
-function batchOutcomes(summary: Table, runs: Table, profiles: readonly string[]): RowOutcomes {
-  const counts = countOutcomes(runs.rows, profiles);
-  return summary.rows.map((row) => counts.get(row["profile"] ?? "")?.counts ?? {});
+function batchOutcomes(summary: Table, runs: RunsDigest): RowOutcomes {
+  return summary.rows.map((row) => runs.outcomes.get(row["profile"] ?? "")?.counts ?? {});
 }
 
 /**
  * The summary row outcomes of an experiment: each grid point's runs.csv, matched to the
  * summary's rows (points in order, each with its profiles); null when they do not line up.
  */
-function experimentOutcomes(r: ExperimentResults): [RowOutcomes | null, boolean] {
+async function experimentOutcomes(r: ExperimentResults): Promise<[RowOutcomes | null, boolean]> {
   const n = r.profiles.length;
   if (r.points.length === 0 || r.summary.rows.length !== r.points.length * n) return [null, false];
   const out: RowOutcomes = [];
   let column = true;
   for (const [k, p] of r.points.entries()) {
-    let runs: Table;
+    let runs: RunsDigest;
     try {
-      runs = readCsv(join(p.dir, "runs.csv"));
+      runs = await readRunsDigest(join(p.dir, "runs.csv"), r.profiles);
     } catch {
       return [null, false];
     }
     column &&= runs.columns.includes("outcome");
-    const counts = countOutcomes(runs.rows, r.profiles);
+    const counts = runs.outcomes;
     for (let j = 0; j < n; j++) {
       const row = r.summary.rows[k * n + j]!;
       out.push(counts.get(row["profile"] ?? "")?.counts ?? null);
@@ -169,7 +168,7 @@ async function plotBatch(r: BatchResults, out: string, point?: PointContext): Pr
     {
       name: "drop-windows",
       heading: "Drop-window total per run",
-      spec: dropEcdfSpec(r.runs, r.profiles),
+      spec: dropEcdfSpec(r.runs.totals, r.profiles),
     },
   ];
   if (r.cycles) {
@@ -190,7 +189,7 @@ async function plotBatch(r: BatchResults, out: string, point?: PointContext): Pr
     summary: shortSummary(
       r.summary,
       [],
-      batchOutcomes(r.summary, r.runs, r.profiles),
+      batchOutcomes(r.summary, r.runs),
       r.runs.columns.includes("outcome"),
     ),
     fullSummary: fullSummary(out, r.summary),
@@ -248,7 +247,7 @@ async function plotExperiment(
       continue;
     }
     try {
-      const sub = await plotBatch(readBatch(p.dir), join(out, p.slug), {
+      const sub = await plotBatch(await readBatch(p.dir), join(out, p.slug), {
         title: `msix-sim experiment ${experimentName}: ${label}`,
         parent: {
           href: "../index.html",
@@ -289,7 +288,7 @@ async function plotExperiment(
       ...toolText(m),
     ],
     commandLine: r.commandLine,
-    summary: shortSummary(r.summary, r.gridColumns, ...experimentOutcomes(r)),
+    summary: shortSummary(r.summary, r.gridColumns, ...(await experimentOutcomes(r))),
     fullSummary: fullSummary(out, r.summary),
     figures,
     notes,
@@ -305,7 +304,7 @@ export async function plotResults(dir: string, o: PlotOptions = {}): Promise<Plo
   const out = o.out ?? dir;
   if (o.out !== undefined) checkOutDir(o.out);
   checkNotLocked(dir, `results folder ${dir}`);
-  const r = readResults(dir);
+  const r = await readResults(dir);
   makeOutDir(out);
   const release = lockFolder(out, "msix-sim plot");
   try {

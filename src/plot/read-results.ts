@@ -1,6 +1,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "csv-parse/sync";
+import { countOutcomes, outcomesOf } from "../analysis/outcomes.js";
+import { csvRecords } from "../io/csv-records.js";
 import { InputError } from "../scenario/errors.js";
 
 /** One CSV file: its header and its rows (every value as written). */
@@ -26,12 +28,23 @@ export interface BatchResults {
   kind: "batch";
   dir: string;
   summary: Table;
-  runs: Table;
+  /** What the report needs of runs.csv, read as a stream (it may hold millions of rows). */
+  runs: RunsDigest;
   /** cycles.csv, when the batch wrote one. */
   cycles: Table | null;
   manifest: ManifestInfo | null;
   /** Profiles in summary.csv order. */
   profiles: string[];
+}
+
+/** What the report reads of runs.csv: per profile, each run's drop-window total and outcome. */
+export interface RunsDigest {
+  file: string;
+  columns: string[];
+  /** Per profile (summary order): drop_window_total_ns of each run, in file order. */
+  totals: Map<string, number[]>;
+  /** Per profile: runs by outcome (analysis/outcomes.ts). */
+  outcomes: ReturnType<typeof countOutcomes>;
 }
 
 export interface ExperimentPoint {
@@ -168,8 +181,49 @@ const SUMMARY_NEEDED = [
   "drop_rate_ci95_high",
 ];
 
+/**
+ * runs.csv as the report needs it, streamed: a row at a time, so that a folder of a million
+ * runs is read in bounded memory (8 bytes a run for the drop-window totals of the ECDF).
+ */
+export async function readRunsDigest(
+  file: string,
+  profiles: readonly string[],
+): Promise<RunsDigest> {
+  let columns: string[] = [];
+  const totals = new Map<string, number[]>(profiles.map((p) => [p, []]));
+  const outcomes = countOutcomes([], profiles);
+  const need = ["run", "profile", "drop_window_total_ns"];
+  const check = (cols: string[]) => {
+    columns = cols;
+    const missing = need.filter((n) => !cols.includes(n));
+    return missing.length === 0
+      ? null
+      : `missing column${missing.length > 1 ? "s" : ""} ${missing.join(", ")}`;
+  };
+  for await (const { record, line } of csvRecords(file, check)) {
+    const raw = record["drop_window_total_ns"];
+    const list = totals.get(record["profile"] ?? "");
+    if (raw !== undefined && raw !== "" && list !== undefined) {
+      const v = Number(raw);
+      if (!Number.isFinite(v)) {
+        throw new InputError(
+          `${file}: line ${line}, column drop_window_total_ns: not a number: ${raw}`,
+        );
+      }
+      list.push(v);
+    }
+    const entry = outcomes.get(record["profile"] ?? "");
+    if (entry !== undefined) {
+      entry.runs++;
+      for (const k of outcomesOf(record)) entry.counts[k] = (entry.counts[k] ?? 0) + 1;
+    }
+  }
+  if (columns.length === 0) throw new InputError(`${file}: empty file (no CSV header)`);
+  return { file, columns, totals, outcomes };
+}
+
 /** Reads a batch folder: summary.csv and runs.csv are required, cycles.csv is optional. */
-export function readBatch(dir: string): BatchResults {
+export async function readBatch(dir: string): Promise<BatchResults> {
   checkFolder(dir);
   const summary = readCsv(join(dir, "summary.csv"));
   if (summary.columns[0] !== "profile") {
@@ -181,8 +235,8 @@ export function readBatch(dir: string): BatchResults {
   const runsFile = join(dir, "runs.csv");
   if (!existsSync(runsFile))
     throw new InputError(`results folder ${dir} has no runs.csv; ${BATCH_HINT}`);
-  const runs = readCsv(runsFile);
-  requireColumns(runs, ["run", "profile", "drop_window_total_ns"]);
+  const profiles = profilesOf(summary);
+  const runs = await readRunsDigest(runsFile, profiles);
   const cyclesFile = join(dir, "cycles.csv");
   let cycles: Table | null = null;
   if (existsSync(cyclesFile)) {
@@ -196,7 +250,7 @@ export function readBatch(dir: string): BatchResults {
     runs,
     cycles,
     manifest: readManifest(dir),
-    profiles: profilesOf(summary),
+    profiles,
   };
 }
 
@@ -254,8 +308,8 @@ export function readExperiment(dir: string): ExperimentResults {
 }
 
 /** A batch folder (summary.csv starts with `profile`) or an experiment folder (grid columns first). */
-export function readResults(dir: string): Results {
+export async function readResults(dir: string): Promise<Results> {
   checkFolder(dir);
   const header = readCsv(join(dir, "summary.csv")).columns;
-  return header[0] === "profile" ? readBatch(dir) : readExperiment(dir);
+  return header[0] === "profile" ? await readBatch(dir) : readExperiment(dir);
 }

@@ -1,5 +1,4 @@
 import type { TopLevelSpec } from "vega-lite";
-import { numberAt, type Table } from "./read-results.js";
 import {
   CONFIG,
   type Datum,
@@ -33,13 +32,11 @@ export interface EcdfData {
  * x, the fraction of runs with total <= x. Runs with a zero total count toward the fraction (they
  * lift the curve's start) but have no point of their own on the log axis.
  */
-export function ecdfData(runs: Table, profiles: readonly string[]): EcdfData {
-  const byProfile = new Map<string, number[]>(profiles.map((p) => [p, []]));
-  runs.rows.forEach((row, i) => {
-    const v = numberAt(runs, i, "drop_window_total_ns");
-    const list = byProfile.get(row["profile"]!);
-    if (v !== null && list) list.push(v);
-  });
+export function ecdfData(
+  totals: ReadonlyMap<string, readonly number[]>,
+  profiles: readonly string[],
+): EcdfData {
+  const byProfile = new Map<string, number[]>(profiles.map((p) => [p, [...(totals.get(p) ?? [])]]));
   const all = [...byProfile.values()].flat();
   const unit = chooseTimeUnit(all);
   const globalMax = all.reduce((m, v) => Math.max(m, v), 0);
@@ -109,8 +106,11 @@ function zeroNote(counts: EcdfData["counts"]): string[] {
 }
 
 /** ECDF of the total drop window per run, one line per profile, log time axis. */
-export function dropEcdfSpec(runs: Table, profiles: readonly string[]): TopLevelSpec {
-  const d = ecdfData(runs, profiles);
+export function dropEcdfSpec(
+  totals: ReadonlyMap<string, readonly number[]>,
+  profiles: readonly string[],
+): TopLevelSpec {
+  const d = ecdfData(totals, profiles);
   const subtitle = [
     "log time axis; runs without a drop window (total 0) count toward",
     "the fraction but cannot be drawn on it",

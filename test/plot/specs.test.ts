@@ -9,6 +9,17 @@ import { sweepAxes, sweepSpec } from "../../src/plot/spec-sweep.js";
 import { shortSummary } from "../../src/plot/summary-table.js";
 import { chooseTimeUnit, formatNs } from "../../src/plot/units.js";
 
+/** drop_window_total_ns per profile, as readRunsDigest gives them, from a runs table. */
+function totals(t: Table): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const r of t.rows) {
+    const list = out.get(r["profile"]!) ?? [];
+    list.push(Number(r["drop_window_total_ns"]));
+    out.set(r["profile"]!, list);
+  }
+  return out;
+}
+
 function table(csv: string): Table {
   const [head, ...lines] = csv.trim().split("\n");
   const columns = head!.split(",");
@@ -25,7 +36,7 @@ describe("plot data", () => {
 3,a,8000000
 0,b,0
 1,b,0`);
-    const d = ecdfData(runs, ["a", "b"]);
+    const d = ecdfData(totals(runs), ["a", "b"]);
     expect(d.unit).toBe("ms");
     expect(d.rows).toEqual([
       { profile: "a", step: 0, total: 2, fraction: 0.25 },
@@ -132,13 +143,15 @@ b,x`),
     ]);
     // ECDFs on a log axis: curves a few tenths of a percent apart hide each other.
     const ecdf = dropEcdfSpec(
-      table(`run,profile,drop_window_total_ns
+      totals(
+        table(`run,profile,drop_window_total_ns
 0,a,690000000
 1,a,691000000
 0,b,687000000
 1,b,688000000
 0,c,1000000
 1,c,2000000`),
+      ),
       ["a", "b", "c"],
     ) as { title: { subtitle: string[] } };
     expect(ecdf.title.subtitle).toContain(
