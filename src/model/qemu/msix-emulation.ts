@@ -108,7 +108,13 @@ export class MsixEmulation {
     this.maskAll = maskAll;
     this.publishAll();
     if (!enable) return;
-    for (let v = 0; v < this.tableSize; v++) yield this.msix_handle_mask_update(v, wasMasked[v]!);
+    for (let v = 0; v < this.tableSize; v++) {
+      // Only a vector whose mask changed has an update (the call would return at once: not
+      // creating it spares a generator per table entry).
+      if (this.isMasked(v) !== (wasMasked[v] === 1)) {
+        yield this.msix_handle_mask_update(v, wasMasked[v] === 1);
+      }
+    }
   }
 
   /** msix_table_mmio_write of a vector control word. */
@@ -165,9 +171,9 @@ export class MsixEmulation {
     this.acct.deliver(key % this.tableSize, raisedAt, this.sim.now);
   }
 
-  private maskedVector(): boolean[] {
-    const out: boolean[] = [];
-    for (let v = 0; v < this.tableSize; v++) out.push(this.isMasked(v));
+  private maskedVector(): Uint8Array {
+    const out = new Uint8Array(this.tableSize);
+    for (let v = 0; v < this.tableSize; v++) out[v] = this.isMasked(v) ? 1 : 0;
     return out;
   }
 
