@@ -1,13 +1,13 @@
-import { parentPort } from "node:worker_threads";
 import type { ProfileName } from "../model/profiles.js";
 import { type PreparedScenario, prepareScenario } from "../scenario/runner.js";
 import type { Scenario } from "../scenario/schema.js";
-import { executeRun, formatRun } from "./execute.js";
+import { executeRun, formatRun, type RunResult } from "./execute.js";
 
 /**
- * Worker thread: one of a pool that stays up across batches (the points of an experiment, a fit
- * or a sensitivity analysis), so that module loading and JIT warm-up are paid once. Each batch
- * first sends its `init`; then it runs the runs it is sent and posts each run's output back.
+ * Worker process (batch/pool.ts): one of a pool that stays up across batches (the points of an
+ * experiment, a fit or a sensitivity analysis), so that module loading and JIT warm-up are
+ * paid once. Each batch first sends its `init`; then chunks of runs, and the worker answers
+ * each chunk with its runs' results in one message.
  */
 export interface WorkerInit {
   scenario: Scenario;
@@ -16,20 +16,33 @@ export interface WorkerInit {
   windowRuns: number;
 }
 export type WorkerTask = { init: WorkerInit } | { runs: number[] };
+export type WorkerReply = { results: RunResult[] } | { error: string };
+
+// Stopping is the parent's decision (a Ctrl-C reaches the whole process group); the parent
+// kills its workers when it needs to, and a worker goes when its parent does.
+process.on("SIGINT", () => {});
+process.on("SIGTERM", () => {});
+process.on("disconnect", () => process.exit(0));
 
 let init: WorkerInit | null = null;
 let prep: PreparedScenario | null = null;
-parentPort!.on("message", (task: WorkerTask) => {
-  if ("init" in task) {
-    // The scenario is checked and prepared once per batch, not per run.
-    init = task.init;
-    prep = prepareScenario(init.scenario);
-    return;
+process.on("message", (task: WorkerTask) => {
+  try {
+    if ("init" in task) {
+      // The scenario is checked and prepared once per batch, not per run.
+      init = task.init;
+      prep = prepareScenario(init.scenario);
+      return;
+    }
+    const i = init!;
+    const results: RunResult[] = [];
+    for (const run of task.runs) {
+      results.push(
+        formatRun(executeRun(prep!, i.profiles, run, i.baseSeed + run, run < i.windowRuns)),
+      );
+    }
+    process.send!({ results } satisfies WorkerReply);
+  } catch (e) {
+    process.send!({ error: (e as Error).stack ?? String(e) } satisfies WorkerReply);
   }
-  const i = init!;
-  for (const run of task.runs) {
-    const out = executeRun(prep!, i.profiles, run, i.baseSeed + run, run < i.windowRuns);
-    parentPort!.postMessage(formatRun(out));
-  }
-  parentPort!.postMessage({ idle: true });
 });
