@@ -7,6 +7,7 @@ import { parseArgs } from "node:util";
 import { PROFILE_NAMES } from "../model/profiles.js";
 import { batchThroughput } from "./batch.js";
 import { holdEngine, holdRawQueue, holdRawTyped } from "./hold.js";
+import { measureCli } from "./memory.js";
 
 /**
  * `npm run bench [-- --json] [-- --events N] [-- --rounds R] [-- --only PREFIX]`. Each case runs
@@ -22,6 +23,8 @@ type Row = Record<string, string | number>;
 interface Case {
   name: string;
   run(events: number): Row | Promise<Row>;
+  /** Only with --only NAME (it takes long). */
+  optIn?: boolean;
 }
 
 // Enough runs that worker start-up and JIT warm-up do not dominate the 2-worker figure.
@@ -87,6 +90,75 @@ async function tinyCase(workers: number): Promise<Row> {
   };
 }
 
+// Memory of a batch against its run count: the same tiny scenario at 20,000 and 200,000 runs
+// (issue 14: the peak must not grow with the runs), then merge and plot on 200,000.
+const TINY_ARGS = ["--preset", "single-vector-window", "--profiles", "legacy", "--quiet"];
+const MEMORY_RUNS = [20_000, 200_000];
+
+async function inTempDir<T>(f: (dir: string) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), "msix-sim-bench-"));
+  try {
+    return await f(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function memoryBatchCase(runs: number, profiles = "legacy"): Promise<Row> {
+  return inTempDir(async (dir) => {
+    const args = [...TINY_ARGS, "--profiles", profiles, "--workers", "2", "--runs", String(runs)];
+    const r = await measureCli(["batch", ...args, "--out", join(dir, "out")]);
+    const n = profiles.split(",").length;
+    return {
+      bench: "memory",
+      command: "batch",
+      preset: "single-vector-window",
+      profiles,
+      workers: 2,
+      runs,
+      seconds: r.seconds,
+      runs_per_s: (runs * n) / r.seconds,
+      peak_rss_mb: r.peak_rss_mb,
+    };
+  });
+}
+
+/** Two shards of `runs` runs, their merge, and a plot of the merged folder. */
+function mergePlotCase(runs: number): Promise<Row> {
+  return inTempDir(async (dir) => {
+    const shards = [1, 2].map((i) => join(dir, `shard${i}`));
+    let shardPeak = 0;
+    for (const [i, out] of shards.entries()) {
+      const args = [
+        ...TINY_ARGS,
+        "--workers",
+        "2",
+        "--runs",
+        String(runs),
+        "--shard",
+        `${i + 1}/2`,
+      ];
+      const r = await measureCli(["batch", ...args, "--out", out]);
+      shardPeak = Math.max(shardPeak, r.peak_rss_mb);
+    }
+    const merged = join(dir, "merged");
+    const m = await measureCli(["merge", ...shards, "--out", merged]);
+    const p = await measureCli(["plot", merged, "--out", join(dir, "report")]);
+    return {
+      bench: "memory",
+      command: "merge+plot",
+      preset: "single-vector-window",
+      profiles: "legacy",
+      runs,
+      shard_peak_rss_mb: shardPeak,
+      merge_s: m.seconds,
+      merge_peak_rss_mb: m.peak_rss_mb,
+      plot_s: p.seconds,
+      plot_peak_rss_mb: p.peak_rss_mb,
+    };
+  });
+}
+
 const HOLD_PENDING = [100, 10_000];
 
 const CASES: Case[] = [
@@ -100,6 +172,10 @@ const CASES: Case[] = [
   { name: "tiny:1", run: () => tinyCase(1) },
   { name: "tiny:2", run: () => tinyCase(2) },
   ...SCALE_ROCE_VECTORS.map((n) => ({ name: `scale:${n}`, run: () => scaleCase(n) })),
+  ...MEMORY_RUNS.map((n) => ({ name: `memory:batch:${n}`, run: () => memoryBatchCase(n) })),
+  { name: "memory:merge-plot:200000", run: () => mergePlotCase(200_000) },
+  // A million runs of two profiles (2,000,000 simulated runs): ~25 min on 2 cores.
+  { name: "million", run: () => memoryBatchCase(1_000_000, "legacy,dyn"), optIn: true },
   ...HOLD_PENDING.map((p) => ({
     name: `hold-raw-fpq:${p}`,
     run: (events: number) => ({
@@ -220,6 +296,14 @@ function print(rows: Row[]): void {
       process.stdout.write(
         `engine / C++ std::priority_queue at P=${r.pending}: ${Number(r.ratio).toFixed(2)}x (median of ${r.rounds} paired rounds; ${Number(r.min_ratio).toFixed(2)}-${Number(r.max_ratio).toFixed(2)})\n`,
       );
+    } else if (bench === "memory" && r.command === "batch") {
+      process.stdout.write(
+        `${"memory".padEnd(19)} batch ${String(r.preset)} ${r.profiles} x ${Number(r.runs).toLocaleString("en-US")} runs, ${r.workers} workers: peak ${Number(r.peak_rss_mb).toFixed(0)} MB resident (batch + workers), ${Number(r.seconds).toFixed(1)} s, ${Number(r.runs_per_s).toFixed(0)} runs/s\n`,
+      );
+    } else if (bench === "memory") {
+      process.stdout.write(
+        `${"memory".padEnd(19)} 2 shards of ${Number(r.runs).toLocaleString("en-US")} runs: shard peak ${Number(r.shard_peak_rss_mb).toFixed(0)} MB; merge ${Number(r.merge_s).toFixed(1)} s, peak ${Number(r.merge_peak_rss_mb).toFixed(0)} MB; plot ${Number(r.plot_s).toFixed(1)} s, peak ${Number(r.plot_peak_rss_mb).toFixed(0)} MB\n`,
+      );
     } else if (bench === "batch-tiny") {
       process.stdout.write(
         `${bench.padEnd(19)} ${String(r.preset).padEnd(36)} workers=${r.workers} ${Number(r.runs_per_s).toFixed(1)} runs/s, ${Math.round(Number(r.events_per_run))} events/run, ${Number(r.us_per_run).toFixed(0)} us of CPU per run\n`,
@@ -280,6 +364,7 @@ async function main(): Promise<void> {
     if (wanted("hold:")) rows.push(...holdRounds(events, rounds, buildCpp(dir)));
     for (const c of CASES) {
       if (c.name.startsWith("hold:") || !wanted(c.name)) continue;
+      if (c.optIn && only !== c.name) continue;
       rows.push(runCaseInChild(c.name, events));
     }
   } finally {

@@ -28,8 +28,7 @@ export interface FitCommandOptions {
   quiet?: boolean;
 }
 
-export const DEFAULT_FIT_RUNS = 200;
-export const DEFAULT_FIT_OUT = "out/fit";
+import { DEFAULT_FIT_OUT, DEFAULT_FIT_RUNS } from "./fit-defaults.js";
 
 /** `msix-sim fit`: stdout gets the result (a few lines, or one JSON object); stderr the progress. */
 export async function fitCommand(

@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import { plotResults } from "../plot/plot.js";
 import type { CliIo } from "./program.js";
 import { exitOnSignal } from "./signals.js";
 
@@ -11,6 +10,9 @@ export interface PlotCommandOptions {
 
 /** `msix-sim plot DIR`: returns the text to print. */
 export async function plotCommand(dir: string, o: PlotCommandOptions): Promise<string> {
+  // Loaded when used: the renderer (vega) is a third of the CLI's memory, and a batch's
+  // process has no use for it.
+  const { plotResults } = await import("../plot/plot.js");
   const res = await exitOnSignal(() => plotResults(dir, { out: o.out, points: o.points ?? true }));
   if (o.quiet) return "";
   const plots = res.files.filter((f) => f.endsWith(".svg"));

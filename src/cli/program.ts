@@ -5,12 +5,11 @@ import { InputError } from "../scenario/errors.js";
 import { scenarioJsonSchema } from "../scenario/schema.js";
 import { batchCommand, experimentCommand, mergeCommand } from "./batch-command.js";
 import { EXIT_INPUT, EXIT_INTERNAL } from "./errors.js";
-import { DEFAULT_FIT_OUT, DEFAULT_FIT_RUNS, fitCommand } from "./fit-command.js";
+import { DEFAULT_FIT_OUT, DEFAULT_FIT_RUNS } from "./fit-defaults.js";
 import { registerPlotCommand } from "./plot-command.js";
 import { presetsText } from "./presets-command.js";
 import { replayCommand } from "./replay-command.js";
 import { runCommand } from "./run-command.js";
-import { sensitivityCommand } from "./sensitivity-command.js";
 
 /** Where a command's text goes: stdout and stderr of the process, or a test's buffers. */
 export interface CliIo {
@@ -168,7 +167,11 @@ function buildProgram(
     .option("--resume", "continue an interrupted analysis in --out (finished points are kept)")
     .option("--force", "start over in a non-empty --out")
     .option("--json", "one JSON object: the ranking")
-    .action(async (o) => print(await sensitivityCommand(o, argv, io.err)));
+    .action(async (o) => {
+      // fit and sensitivity (and the reports they write) are loaded only when used.
+      const { sensitivityCommand } = await import("./sensitivity-command.js");
+      print(await sensitivityCommand(o, argv, io.err));
+    });
 
   program
     .command("fit")
@@ -196,7 +199,10 @@ function buildProgram(
     .option("--resume", "continue a fit in --out: points already run are kept")
     .option("--force", "start over in a non-empty --out")
     .option("--quiet", "no progress output")
-    .action(async (o) => print(await fitCommand(o, argv, io.err)));
+    .action(async (o) => {
+      const { fitCommand } = await import("./fit-command.js");
+      print(await fitCommand(o, argv, io.err));
+    });
 
   program
     .command("compare")
