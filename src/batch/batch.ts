@@ -95,10 +95,11 @@ export interface BatchResult {
 }
 
 /**
- * Runs a batch: every run of the plan under every profile, in worker threads, with completed
- * runs checkpointed so that an interrupted batch resumes where it stopped. The CSV files are
- * written only once every run is done, each whole or not at all, in run order, so they do not
- * depend on the number of workers or on how the batch was split.
+ * Runs a batch: every run of the plan under every profile, in worker processes. Results are
+ * written in run order as they arrive into the checkpoint folder (run-files.ts), so that an
+ * interrupted batch resumes where it stopped and memory does not grow with the runs; the files
+ * move into the output folder once every run is done, each whole, and do not depend on the
+ * number of workers or on how the batch was split.
  */
 export async function runBatch(o: BatchOptions): Promise<BatchResult> {
   const started = new Date();

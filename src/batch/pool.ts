@@ -14,7 +14,7 @@ export interface PoolOptions {
   workers: number;
   /** Called for each finished run; an exception stops the pool and rejects its promise. */
   onResult: (r: RunResult) => void;
-  /** Set to true (e.g. on SIGINT) to stop: runs in flight in worker threads are abandoned. */
+  /** Set to true (e.g. on SIGINT) to stop: runs in flight in worker processes are abandoned. */
   abort: { aborted: boolean };
 }
 

@@ -10,7 +10,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { RUN_COLUMNS } from "../analysis/run-row.js";
-import { errnoText, writeAll } from "../io/files.js";
+import { errnoText, writeAll, writeFileAtomic } from "../io/files.js";
 import { InputError } from "../scenario/errors.js";
 import { CYCLE_COLUMNS, type RunResult, WINDOW_COLUMNS } from "./execute.js";
 
@@ -34,6 +34,8 @@ export const INDEX_FILE = "runs.jsonl";
 /** A block is written once it holds this much text, or this long after the last one. */
 const BLOCK_BYTES = 1 << 20;
 const BLOCK_MS = 10;
+/** runs.jsonl is rewritten to its last line when it grows past this (a week-long batch). */
+const INDEX_MAX_BYTES = 1 << 20;
 
 interface Index {
   /** Runs below this are complete in the files. */
@@ -46,7 +48,8 @@ export class RunFiles {
   /** The next run in order: every run below it has been handed to `onInOrder`. */
   next: number;
   private readonly fds: number[];
-  private readonly index: number;
+  private index: number;
+  private indexBytes = 0;
   private readonly bytes: [number, number, number];
   private readonly ahead = new Map<number, RunResult>();
   private block = ["", "", ""];
@@ -144,7 +147,16 @@ export class RunFiles {
     this.block = ["", "", ""];
     this.blockBytes = 0;
     const line = `${JSON.stringify({ next: this.next, bytes: this.bytes } satisfies Index)}\n`;
-    write(join(this.partial, INDEX_FILE), () => writeAll(this.index, line));
+    const path = join(this.partial, INDEX_FILE);
+    if (this.indexBytes > INDEX_MAX_BYTES) {
+      // Whole or not at all: the old index stands until the new one replaces it.
+      closeSync(this.index);
+      writeFileAtomic(path, line);
+      this.index = openFile(path, "a");
+      this.indexBytes = line.length;
+      return;
+    }
+    this.indexBytes += write(path, () => writeAll(this.index, line));
   }
 
   /** Flushes and closes the files (the checkpoint stays). */

@@ -112,7 +112,7 @@ function buildProgram(
     )
     .option("--seed <S>", "base seed (default: the scenario's seed; 1 for the presets)")
     .option("--profiles <list>", "comma-separated profiles (default all four)")
-    .option("--workers <k>", "worker threads (default: the number of cores)")
+    .option("--workers <k>", "worker processes (default: the number of cores)")
     .option("--shard <i/N>", "run only the i-th of N slices of the runs (1-based)")
     .option("--out <dir>", "output folder")
     .option("--window-runs <n|all>", "windows.csv holds the windows of runs below n (default 100)")
@@ -139,7 +139,7 @@ function buildProgram(
     )
     .argument("<file>", "experiment file (experiments/*.json)")
     .option("--out <dir>", "results folder, e.g. results/NAME")
-    .option("--workers <k>", "worker threads (default: the number of cores)")
+    .option("--workers <k>", "worker processes (default: the number of cores)")
     .option(
       "--resume",
       "continue in --out: points that finished with the same scenario and plan are kept, interrupted ones resumed, changed ones run again",
@@ -161,7 +161,7 @@ function buildProgram(
     .option("--profile <p>", "the profile every point runs under (default: the scenario's)")
     .option("--runs <n>", "runs per point; run r uses seed S + r at every point (default 20)")
     .option("--seed <S>", "base seed (default: the scenario's seed; 1 for the presets)")
-    .option("--workers <k>", "worker threads (default: the number of cores)")
+    .option("--workers <k>", "worker processes (default: the number of cores)")
     .option("--only <names>", "comma-separated assumptions (names or set paths) to vary")
     .option("--out <dir>", "output folder")
     .option("--resume", "continue an interrupted analysis in --out (finished points are kept)")
@@ -192,7 +192,7 @@ function buildProgram(
     .option("--profile <p>", "legacy | noresize | dyn | dyn-small-itt (default: the scenario's)")
     .option("--metric <m>", "link_failed | drops | port_reset | not_ok (default link_failed)")
     .option("--runs <n>", `runs per point (default ${DEFAULT_FIT_RUNS}); run r has seed S + r`)
-    .option("--workers <k>", "worker threads (default: the number of cores)")
+    .option("--workers <k>", "worker processes (default: the number of cores)")
     .option("--seed <S>", "base seed (default: the scenario's seed; 1 for the presets)")
     .option("--out <dir>", `output folder (default ${DEFAULT_FIT_OUT})`)
     .option("--json", "print one JSON object with the result")
@@ -210,7 +210,7 @@ function buildProgram(
     .option("--preset <name>", "preset", "hns3-roce-load")
     .option("--runs <n>", "runs per profile", "200")
     .option("--out <dir>", "output folder (overwritten)", "out/compare")
-    .option("--workers <k>", "worker threads (default: the number of cores)")
+    .option("--workers <k>", "worker processes (default: the number of cores)")
     .action(async (o) => {
       const argv = ["batch", "--preset", o.preset, "--runs", o.runs, "--out", o.out, "--force"];
       if (o.workers !== undefined) argv.push("--workers", o.workers);

@@ -314,7 +314,7 @@ describe("msix-sim batch", () => {
     expect(read(dir, "paired.csv").trim().split("\n").length).toBe(1 + 6);
   });
 
-  it("SIGTERM with 2 worker threads and no terminal: exit 130 at once, no CSV, and --resume gives the files of an uninterrupted batch", async () => {
+  it("SIGTERM with 2 worker processes and no terminal: exit 130 at once, no CSV, and --resume gives the files of an uninterrupted batch", async () => {
     const whole = join(root, "w1");
     const dir = join(root, "interrupted");
     const child = spawn(process.execPath, [

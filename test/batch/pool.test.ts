@@ -5,7 +5,7 @@ import type * as PoolModule from "../../src/batch/pool.js";
 import type * as LoadModule from "../../src/scenario/load.js";
 import type * as RunnerModule from "../../src/scenario/runner.js";
 
-// The built modules: worker threads load dist/batch/worker.js (npm test builds first).
+// The built modules: worker processes run dist/batch/worker.js (npm test builds first).
 const dist = (p: string) => resolve(import.meta.dirname, "../../dist", p);
 const { runPool } = (await import(dist("batch/pool.js"))) as typeof PoolModule;
 const { resolveScenario } = (await import(dist("scenario/load.js"))) as typeof LoadModule;

@@ -200,6 +200,14 @@ describe("a streamed batch's checkpoint", () => {
     const bytes = ["runs.csv", "windows.csv", "cycles.csv"].map(
       (f) => statSync(join(whole, f)).size,
     );
+    // An index that claims more than the files hold is a damaged checkpoint: refused, exit 2.
+    const more = bytes.map((b) => b + 10);
+    writeFileSync(join(partial, "runs.jsonl"), `${JSON.stringify({ next: 3000, bytes: more })}\n`);
+    const damaged = cli(args(dir, ["--resume"]));
+    expect(damaged.stderr).toMatch(
+      /checkpoint .* is damaged \(runs\.csv is shorter than its index says\); use --force/,
+    );
+    expect(damaged.status).toBe(2);
     writeFileSync(join(partial, "runs.jsonl"), `${JSON.stringify({ next: 3000, bytes })}\n`);
     renameSync(join(partial, "runs.csv"), join(dir, "runs.csv"));
     copyFileSync(join(whole, "summary.csv"), join(dir, "summary.csv"));

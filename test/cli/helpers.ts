@@ -33,7 +33,7 @@ export function writeJson(dir: string, name: string, data: unknown): string {
 
 /**
  * Runs the CLI in this process (the TypeScript sources): for input checks that end before any
- * work, without the cost of a process. Commands that start worker threads need `cli`.
+ * work, without the cost of a process. Commands that start worker processes need `cli`.
  */
 export async function cliHere(args: string[]): Promise<CliResult> {
   const { runCli } = await import("../../src/cli/program.js");
