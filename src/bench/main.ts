@@ -28,7 +28,7 @@ interface Case {
 }
 
 // Enough runs that worker start-up and JIT warm-up do not dominate the 2-worker figure.
-const BATCH_RUNS = 600;
+const BATCH_RUNS = 1200;
 // Runs per point of the vector-count scaling (legacy, 1 worker).
 const SCALE_RUNS = 100;
 const SCALE_ROCE_VECTORS = [8, 16, 32, 64];
