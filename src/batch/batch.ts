@@ -165,7 +165,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
   }
   try {
     inspectOutDir(o, partial, identity);
-    files = initOutDir(o, partial, identity, plan.from);
+    files = initOutDir(o, partial, identity, plan.from, plan.to);
   } catch (e) {
     release();
     removeMadeDirs(made);
@@ -194,7 +194,12 @@ async function runLocked(
   let total = plan.to - plan.from;
   // The summaries of the runs the checkpoint holds, read back from its runs.csv.
   const acc = new SummaryAccumulator(plan.profiles);
-  await readRuns(join(partial, "runs.csv"), acc);
+  await readRuns(join(partial, "runs.csv"), acc, plan.from);
+  if (acc.runs !== files.next - plan.from) {
+    throw new InputError(
+      `--resume: the checkpoint in ${partial} is damaged (its index says ${files.next - plan.from} runs, runs.csv holds ${acc.runs}); use --force to start the batch over`,
+    );
+  }
   const resumed = files.next - plan.from;
   o.onStart?.(plan, resumed);
 
@@ -322,10 +327,20 @@ export function baseSeedOf(seed: number | string): number {
   );
 }
 
-/** Feeds the rows of a batch's runs.csv (run order, every profile per run) to `acc`. */
-async function readRuns(path: string, acc: SummaryAccumulator): Promise<void> {
+/**
+ * Feeds the rows of a checkpoint's runs.csv to `acc`, checking that they are the batch's runs
+ * from `from` on, in order, each under every profile.
+ */
+async function readRuns(path: string, acc: SummaryAccumulator, from: number): Promise<void> {
   let run: SummaryInput[] = [];
-  for await (const { record } of csvRecords(path)) {
+  for await (const { record, line } of csvRecords(path)) {
+    const want = from + acc.runs;
+    const profile = acc.profiles[run.length];
+    if (Number(record.run) !== want || record.profile !== profile) {
+      throw new InputError(
+        `--resume: the checkpoint's ${path} is damaged (line ${line} should be run ${want}, profile ${profile}); use --force to start the batch over`,
+      );
+    }
     run.push(summaryInputOf(record));
     if (run.length === acc.profiles.length) {
       acc.addRun(run);
@@ -372,9 +387,15 @@ function inspectOutDir(o: BatchOptions, partial: string, identity: string): void
 }
 
 /** Creates the checkpoint, or opens a resumed one cut back to its last index. */
-function initOutDir(o: BatchOptions, partial: string, identity: string, from: number): RunFiles {
+function initOutDir(
+  o: BatchOptions,
+  partial: string,
+  identity: string,
+  from: number,
+  to: number,
+): RunFiles {
   try {
-    if (o.resume) return RunFiles.resume(partial, o.out, from);
+    if (o.resume) return RunFiles.resume(partial, o.out, from, to);
     for (const f of OWNED) rmSync(join(o.out, f), { recursive: true, force: true });
     mkdirSync(partial);
     writeFileSync(join(partial, "plan.json"), identity);

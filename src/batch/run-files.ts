@@ -84,12 +84,12 @@ export class RunFiles {
    * The files of an interrupted batch, cut back to their last index. A kill between the final
    * renames may have moved some files into the output folder already: they come back.
    */
-  static resume(partial: string, out: string, from: number): RunFiles {
+  static resume(partial: string, out: string, from: number, to: number): RunFiles {
     for (const f of DATA_FILES) {
       const there = join(out, f);
       if (!existsSync(join(partial, f)) && existsSync(there)) renameSync(there, join(partial, f));
     }
-    const index = lastIndex(join(partial, INDEX_FILE), from);
+    const index = lastIndex(join(partial, INDEX_FILE), from, to);
     DATA_FILES.forEach((f, i) => {
       const path = join(partial, f);
       const size = existsSync(path) ? statSync(path).size : -1;
@@ -177,7 +177,7 @@ export class RunFiles {
 }
 
 /** The last whole index line of runs.jsonl. */
-function lastIndex(path: string, from: number): Index {
+function lastIndex(path: string, from: number, to: number): Index {
   const text = existsSync(path) ? readFileSync(path, "utf8") : "";
   const lines = text.split("\n");
   for (let i = lines.length - 1; i >= 0; i--) {
@@ -187,7 +187,7 @@ function lastIndex(path: string, from: number): Index {
     } catch {
       continue; // a line cut short by a hard kill
     }
-    if (isIndex(v) && v.next >= from) return v;
+    if (isIndex(v) && v.next >= from && v.next <= to) return v;
     if (v !== null && typeof v === "object" && "rows" in v) {
       throw new InputError(
         `--resume: the checkpoint in ${path} was written by an older msix-sim (one line per run); use --force to start the batch over`,

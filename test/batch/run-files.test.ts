@@ -25,7 +25,7 @@ describe("RunFiles", () => {
     files.close();
     const lines = readFileSync(join(partial, "runs.csv"), "utf8").split("\n").slice(1, -1);
     expect(lines).toEqual(["10,x", "11,x", "12,x", "13,x", "14,x"]);
-    expect(() => RunFiles.resume(partial, partial, 10).add(result(12), () => {})).toThrow(
+    expect(() => RunFiles.resume(partial, partial, 10, 15).add(result(12), () => {})).toThrow(
       /arrived twice/,
     );
   });
@@ -41,7 +41,7 @@ describe("RunFiles", () => {
     }
     files.close();
     expect(statSync(join(partial, "runs.jsonl")).size).toBeLessThan(1.1 * 2 ** 20);
-    const again = RunFiles.resume(partial, partial, 0);
+    const again = RunFiles.resume(partial, partial, 0, 40_000);
     expect(again.next).toBe(40_000);
     again.close();
     const runs = readFileSync(join(partial, "runs.csv"), "utf8");

@@ -208,6 +208,18 @@ describe("a streamed batch's checkpoint", () => {
       /checkpoint .* is damaged \(runs\.csv is shorter than its index says\); use --force/,
     );
     expect(damaged.status).toBe(2);
+    // An index whose run count runs.csv does not hold (rows lost, the lengths made to match).
+    const half = `${read(whole, "runs.csv")
+      .split("\n")
+      .slice(0, 1 + 1500 * 2)
+      .join("\n")}\n`;
+    writeFileSync(join(partial, "runs.csv"), half);
+    const cut = [Buffer.byteLength(half), bytes[1], bytes[2]];
+    writeFileSync(join(partial, "runs.jsonl"), `${JSON.stringify({ next: 3000, bytes: cut })}\n`);
+    const lost = cli(args(dir, ["--resume"]));
+    expect(lost.stderr).toMatch(/damaged \(its index says 3000 runs, runs\.csv holds 1500\)/);
+    expect(lost.status).toBe(2);
+    copyFileSync(join(whole, "runs.csv"), join(partial, "runs.csv"));
     writeFileSync(join(partial, "runs.jsonl"), `${JSON.stringify({ next: 3000, bytes })}\n`);
     renameSync(join(partial, "runs.csv"), join(dir, "runs.csv"));
     copyFileSync(join(whole, "summary.csv"), join(dir, "summary.csv"));
