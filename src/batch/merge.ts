@@ -144,9 +144,16 @@ function checkWhole(path: string): void {
   }
 }
 
-function expectColumns(columns: readonly string[]) {
-  return (header: string[]) =>
-    header.join(",") === columns.join(",") ? null : "does not have the expected columns";
+/** A shard file's records; a malformed or unreadable file is said as merge says everything. */
+async function* shardRecords(path: string, columns: readonly string[]) {
+  const header = (h: string[]) =>
+    h.join(",") === columns.join(",") ? null : "does not have the expected columns";
+  try {
+    yield* csvRecords(path, header);
+  } catch (e) {
+    if (e instanceof InputError) throw new InputError(`merge: ${e.message}`);
+    throw e;
+  }
 }
 
 /**
@@ -161,7 +168,7 @@ async function copyShard(s: Shard, files: MergedFiles, acc: SummaryAccumulator):
   for (const f of DATA_FILES) checkWhole(join(s.dir, f));
   let i = 0;
   let run: SummaryInput[] = [];
-  for await (const r of csvRecords(where, expectColumns(RUN_COLUMNS))) {
+  for await (const r of shardRecords(where, RUN_COLUMNS)) {
     if (i < expected) {
       const at = s.from + Math.floor(i / profiles.length);
       const profile = profiles[i % profiles.length]!;
@@ -190,7 +197,7 @@ async function copyShard(s: Shard, files: MergedFiles, acc: SummaryAccumulator):
     [2, "cycles.csv", CYCLE_COLUMNS],
   ] as const) {
     const path = join(s.dir, name);
-    for await (const r of csvRecords(path, expectColumns(columns))) {
+    for await (const r of shardRecords(path, columns)) {
       const at = Number(r.record.run);
       if (!Number.isSafeInteger(at)) {
         throw new InputError(`merge: ${path}: line ${r.line} does not start with a run number`);
