@@ -171,6 +171,23 @@ describe("msix-sim batch", () => {
         /cannot read .*broken-nomanifest\/manifest\.json \(a finished batch folder has one\): ENOENT/,
       ],
       [
+        "windows.csv of other columns",
+        broken("wcols", (d) =>
+          writeFileSync(
+            join(d, "windows.csv"),
+            read(d, "windows.csv").replace(/^run,seed,profile,vector/, "run,seed,profile,VECTOR"),
+          ),
+        ),
+        /merge: .*broken-wcols\/windows\.csv: does not have the expected columns/,
+      ],
+      [
+        "cycles.csv with an unclosed quote",
+        broken("quote", (d) =>
+          writeFileSync(join(d, "cycles.csv"), `${read(d, "cycles.csv")}2,"x\n`),
+        ),
+        /merge: .*broken-quote\/cycles\.csv: malformed CSV/,
+      ],
+      [
         "no runs.csv",
         broken("noruns", (d) => rmSync(runsCsv(d))),
         /cannot read .*broken-noruns\/runs\.csv: ENOENT/,
