@@ -36,7 +36,7 @@ export class EventTable {
   private readonly free: number[] = [];
   private capacity = 0;
 
-  constructor(initialCapacity = 256) {
+  constructor(initialCapacity = 64) {
     this.time = new Float64Array(0);
     this.order = new Float64Array(0);
     this.state = new Uint8Array(0);

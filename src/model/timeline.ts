@@ -53,10 +53,12 @@ export class Timeline {
   /** Sets a track's value from time t on; a repeat of the current value is not a change. */
   set(kind: TrackKind, index: number, t: Time, value: number): void {
     const key = trackKey(kind, index);
-    let f = this.tracks.get(key);
+    const f = this.tracks.get(key);
     if (f === undefined) {
-      f = { times: [], values: [] };
-      this.tracks.set(key, f);
+      // Literal one-element arrays: most tracks (one per table entry and layer) change only a
+      // few times, and an empty array's first push reserves room for 17.
+      this.tracks.set(key, { times: [t], values: [value] });
+      return;
     }
     const n = f.times.length;
     if (n > 0) {
@@ -78,10 +80,10 @@ export class Timeline {
   /** Records an event (e.g. a DISCARD) at time t. */
   mark(kind: TrackKind, index: number, t: Time): void {
     const key = trackKey(kind, index);
-    let f = this.tracks.get(key);
+    const f = this.tracks.get(key);
     if (f === undefined) {
-      f = { times: [], values: [] };
-      this.tracks.set(key, f);
+      this.tracks.set(key, { times: [t], values: [1] });
+      return;
     }
     f.times.push(t);
     f.values.push(1);
