@@ -357,7 +357,10 @@ async function main(): Promise<void> {
     return;
   }
   const only = values.only;
-  const wanted = (name: string): boolean => only === undefined || name.startsWith(only);
+  // A case's full name runs that case alone; anything else is a prefix ("batch", "memory").
+  const exact = CASES.some((c) => c.name === only);
+  const wanted = (name: string): boolean =>
+    only === undefined || (exact ? name === only : name.startsWith(only));
   const dir = mkdtempSync(join(tmpdir(), "msix-sim-bench-"));
   const rows: Row[] = [];
   try {
