@@ -19,34 +19,37 @@ export class RandomStream {
    * double stored in an object field; a Float64Array holds them raw). seedrandom still seeds
    * it, and the draws are seedrandom's own, bit for bit (test/engine/random.test.ts).
    */
-  private readonly state = new Float64Array(4);
+  private state: Float64Array = UNSEEDED;
   /**
-   * Seeding (hashing the key) is deferred to the first draw: a run creates a stream for every
-   * queue and mechanism it might use, and in a short run most are never drawn from. The draws
-   * depend on the key alone, so when the seeding happens changes nothing.
+   * Seeding (hashing the key, and the state's array) is deferred to the first draw: a run
+   * creates a stream for every queue and mechanism it might use, and in a short run most are
+   * never drawn from. The draws depend on the key (run seed, name) alone, so when the seeding
+   * happens changes nothing.
    */
-  private seedKey: string | null;
+  private runSeed: number | string | null;
 
   constructor(
     readonly name: string,
-    seedKey: string,
+    runSeed: number | string,
     private readonly fingerprint: Fingerprint | null,
   ) {
-    this.seedKey = seedKey;
+    this.runSeed = runSeed;
   }
 
-  private seed(key: string): void {
+  private seed(runSeed: number | string): void {
+    const key = `${runSeed}\u0000${this.name}`;
     const seeded = seedrandom.alea(key, { state: true }).state() as unknown as AleaState;
+    this.state = new Float64Array(4);
     this.state[S0] = seeded.s0;
     this.state[S1] = seeded.s1;
     this.state[S2] = seeded.s2;
     this.state[C] = seeded.c;
-    this.seedKey = null;
+    this.runSeed = null;
   }
 
   /** Uniform double in [0, 1) with 53 random bits; folded into the run fingerprint. */
   next(): number {
-    if (this.seedKey !== null) this.seed(this.seedKey);
+    if (this.runSeed !== null) this.seed(this.runSeed);
     // Two steps of Alea (Baagøe): t = 2091639 s0 + c 2^-32, then s0, s1, s2 = s1, s2, frac(t)
     // and c = floor(t); the two fractions are combined into 53 bits as seedrandom's double()
     // does. Written out, not as calls, so that the whole draw inlines.
@@ -77,6 +80,8 @@ export class RandomStream {
   }
 }
 
+/** The state of every stream not drawn from yet (never written: seed() gives each its own). */
+const UNSEEDED = new Float64Array(4);
 const S0 = 0;
 const S1 = 1;
 const S2 = 2;
@@ -102,7 +107,7 @@ export class RandomStreams {
   get(name: string): RandomStream {
     let s = this.streams.get(name);
     if (s === undefined) {
-      s = new RandomStream(name, `${this.seed}\u0000${name}`, this.fingerprint);
+      s = new RandomStream(name, this.seed, this.fingerprint);
       this.streams.set(name, s);
     }
     return s;
