@@ -10,7 +10,7 @@ import {
   zeroEventUpperBound,
 } from "./stats.js";
 import {
-  metricOf,
+  metricCells,
   type PairedRow,
   round,
   roundSignificant,
@@ -94,22 +94,26 @@ export class SummaryAccumulator {
   }
 }
 
-/** A Float64Array that doubles when full. */
-class Numbers {
-  data = new Float64Array(1024);
+/** A typed array that doubles when full. */
+class Growable<T extends Float64Array | Uint8Array> {
   length = 0;
+  constructor(
+    public data: T,
+    private readonly make: (n: number) => T,
+  ) {}
   push(x: number): void {
     if (this.length === this.data.length) {
-      const next = new Float64Array(this.data.length * 2);
+      const next = this.make(this.data.length * 2);
       next.set(this.data);
       this.data = next;
     }
     this.data[this.length++] = x;
   }
-  view(n = this.length): Float64Array {
-    return this.data.subarray(0, n);
+  view(n = this.length): T {
+    return this.data.subarray(0, n) as T;
   }
 }
+const numbers = () => new Growable(new Float64Array(1024), (n) => new Float64Array(n));
 
 /** Bit i of a run's metric byte: METRIC_NAMES[i] counts that run. */
 const METRIC_BIT = new Map(METRIC_NAMES.map((name, i) => [name, 1 << i]));
@@ -123,22 +127,16 @@ class ProfileTotals {
   sumResetAttempts = 0;
   sumPortResets = 0;
   readonly byOutcome = new Map<string, number>(OUTCOMES.map((o) => [o, 0]));
-  readonly windows = new Numbers();
-  readonly drops = new Numbers();
-  readonly cond = new Numbers();
-  metricBits = new Uint8Array(1024);
+  readonly windows = numbers();
+  readonly drops = numbers();
+  readonly cond = numbers();
+  readonly metricBits = new Growable(new Uint8Array(1024), (n) => new Uint8Array(n));
 
   add(r: SummaryInput): void {
-    if (this.n === this.metricBits.length) {
-      const next = new Uint8Array(this.n * 2);
-      next.set(this.metricBits);
-      this.metricBits = next;
-    }
+    const cells = metricCells(r);
     let bits = 0;
-    for (const [name, bit] of METRIC_BIT) {
-      if (metricOf(METRICS[name], r) === 1) bits |= bit;
-    }
-    this.metricBits[this.n] = bits;
+    for (const [name, bit] of METRIC_BIT) if (METRICS[name].of(cells) === 1) bits |= bit;
+    this.metricBits.push(bits);
     this.n++;
     if (r.linkFailed === 1) this.failures++;
     if (r.dropped > 0) this.withDrops++;
@@ -155,7 +153,8 @@ class ProfileTotals {
   halfwidth(metric: RunMetric, n: number): number {
     const bit = METRIC_BIT.get(metric.name)!;
     let k = 0;
-    for (let i = 0; i < n; i++) if ((this.metricBits[i]! & bit) !== 0) k++;
+    const bits = this.metricBits.data;
+    for (let i = 0; i < n; i++) if ((bits[i]! & bit) !== 0) k++;
     const w = wilson(k, n);
     return (w.high - w.low) / 2;
   }

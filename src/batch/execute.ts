@@ -104,6 +104,15 @@ export interface RunResult {
   inputs: SummaryInput[];
 }
 
+/** Run `run` of a batch as its workers send it: seed base + run, windows below `windowRuns`. */
+export function batchRun(
+  prep: PreparedScenario,
+  b: { profiles: readonly ProfileName[]; baseSeed: number; windowRuns: number },
+  run: number,
+): RunResult {
+  return formatRun(executeRun(prep, b.profiles, run, b.baseSeed + run, run < b.windowRuns));
+}
+
 export function formatRun(out: RunOutput): RunResult {
   let runs = "";
   for (const row of out.rows) runs += `${csvRow(row, RUN_COLUMNS)}\n`;

@@ -16,7 +16,7 @@ import {
   writeCsvAtomic,
   writeFileAtomic,
 } from "./files.js";
-import { DATA_FILES } from "./run-files.js";
+import { DATA_FILES, DATA_HEADERS } from "./run-files.js";
 import { PAIRED_COLUMNS, SUMMARY_COLUMNS, type SummaryInput, summaryInputOf } from "./summary.js";
 
 /** What merge needs of a shard's manifest.json (the rest is carried over as it is). */
@@ -83,7 +83,7 @@ class MergedFiles {
       const tmp = tempName(join(out, f));
       trackTemp(tmp);
       this.fds.push(this.guard(f, () => openSync(tmp, "w")));
-      this.append(i, HEADERS[i]!);
+      this.append(i, DATA_HEADERS[i]!);
     }
   }
   append(i: number, text: string): void {
@@ -120,8 +120,6 @@ class MergedFiles {
     for (const f of DATA_FILES) dropTemp(tempName(join(this.out, f)), true);
   }
 }
-
-const HEADERS = [RUN_COLUMNS, WINDOW_COLUMNS, CYCLE_COLUMNS].map((c) => `${c.join(",")}\n`);
 
 /** A shard's file must end with a whole line: a torn or truncated file is refused up front. */
 function checkWhole(path: string): void {

@@ -2,7 +2,7 @@ import { type ChildProcess, fork } from "node:child_process";
 import { setImmediate as yieldToLoop } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import type { PreparedScenario } from "../scenario/runner.js";
-import { executeRun, formatRun, type RunResult } from "./execute.js";
+import { batchRun, type RunResult } from "./execute.js";
 import type { BatchPlan } from "./plan.js";
 import type { WorkerInit, WorkerReply, WorkerTask } from "./worker.js";
 
@@ -34,9 +34,7 @@ async function runInline(o: PoolOptions): Promise<"done" | "aborted"> {
   let last = Date.now();
   for (const run of o.todo) {
     if (o.abort.aborted) return "aborted";
-    o.onResult(
-      formatRun(executeRun(prep, plan.profiles, run, plan.baseSeed + run, run < plan.windowRuns)),
-    );
+    o.onResult(batchRun(prep, plan, run));
     // Let signals and progress output through now and then.
     if (Date.now() - last > 50) {
       await yieldToLoop();

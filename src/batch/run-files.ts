@@ -28,7 +28,10 @@ import { CYCLE_COLUMNS, type RunResult, WINDOW_COLUMNS } from "./execute.js";
  * by a kill mid-block, are dropped) and runs on from there; a torn index line is skipped.
  */
 export const DATA_FILES = ["runs.csv", "windows.csv", "cycles.csv"] as const;
-const HEADERS = [RUN_COLUMNS, WINDOW_COLUMNS, CYCLE_COLUMNS].map((c) => `${c.join(",")}\n`);
+/** Each data file's header line, in DATA_FILES order. */
+export const DATA_HEADERS = [RUN_COLUMNS, WINDOW_COLUMNS, CYCLE_COLUMNS].map(
+  (c) => `${c.join(",")}\n`,
+);
 export const INDEX_FILE = "runs.jsonl";
 
 /** A block is written once it holds this much text, or this long after the last one. */
@@ -70,8 +73,8 @@ export class RunFiles {
   static create(partial: string, from: number): RunFiles {
     const bytes = [0, 0, 0] as [number, number, number];
     DATA_FILES.forEach((f, i) => {
-      write(join(partial, f), () => writeFileSync(join(partial, f), HEADERS[i]!));
-      bytes[i] = Buffer.byteLength(HEADERS[i]!);
+      write(join(partial, f), () => writeFileSync(join(partial, f), DATA_HEADERS[i]!));
+      bytes[i] = Buffer.byteLength(DATA_HEADERS[i]!);
     });
     const index = { next: from, bytes };
     write(join(partial, INDEX_FILE), () =>
@@ -136,7 +139,7 @@ export class RunFiles {
   /** Writes the block and its index line (nothing when no run completed since the last). */
   flush(): void {
     this.lastWrite = performance.now();
-    if (this.block.every((b) => b === "")) return;
+    if (this.blockBytes === 0) return; // no run completed since the last block
     this.block.forEach((text, i) => {
       if (text === "") return;
       const n = write(join(this.partial, DATA_FILES[i]!), () =>

@@ -95,14 +95,19 @@ export function roundSignificant(x: number, digits = 10): number | null {
   return Number(x.toPrecision(digits));
 }
 
-/** The 0/1 value of a metric for a summary input (the metric reads runs.csv columns by name). */
-export function metricOf(metric: RunMetric, r: SummaryInput): 0 | 1 {
-  return metric.of({
+/** The runs.csv cells of a summary input that the metrics read (analysis/metrics.ts). */
+export function metricCells(r: SummaryInput): Record<string, unknown> {
+  return {
     link_failed: r.linkFailed,
     irq_dropped: r.dropped,
     port_resets: r.portResets,
     outcome: r.outcome,
-  });
+  };
+}
+
+/** The 0/1 value of a metric for a summary input. */
+export function metricOf(metric: RunMetric, r: SummaryInput): 0 | 1 {
+  return metric.of(metricCells(r));
 }
 
 /** The summary input of a runs.csv row read by column name (a row in memory, or CSV strings). */

@@ -1,7 +1,7 @@
 import type { ProfileName } from "../model/profiles.js";
 import { type PreparedScenario, prepareScenario } from "../scenario/runner.js";
 import type { Scenario } from "../scenario/schema.js";
-import { executeRun, formatRun, type RunResult } from "./execute.js";
+import { batchRun, type RunResult } from "./execute.js";
 
 /**
  * Worker process (batch/pool.ts): one of a pool that stays up across batches (the points of an
@@ -34,13 +34,7 @@ process.on("message", (task: WorkerTask) => {
       prep = prepareScenario(init.scenario);
       return;
     }
-    const i = init!;
-    const results: RunResult[] = [];
-    for (const run of task.runs) {
-      results.push(
-        formatRun(executeRun(prep!, i.profiles, run, i.baseSeed + run, run < i.windowRuns)),
-      );
-    }
+    const results = task.runs.map((run) => batchRun(prep!, init!, run));
     process.send!({ results } satisfies WorkerReply);
   } catch (e) {
     process.send!({ error: (e as Error).stack ?? String(e) } satisfies WorkerReply);

@@ -45,10 +45,10 @@ export async function* csvRecords(
     }
   } catch (e) {
     if (bad !== null) throw new InputError(`${path}: ${bad}`);
-    if (typeof (e as NodeJS.ErrnoException).code === "string" && !("lines" in (e as object))) {
-      const err = e as NodeJS.ErrnoException;
-      if (!err.code!.startsWith("CSV_"))
-        throw new InputError(`${path}: cannot read (${errnoText(e)})`);
+    // csv-parse's own errors have CSV_ codes; any other code is the file system's.
+    const code = (e as NodeJS.ErrnoException).code;
+    if (typeof code === "string" && !code.startsWith("CSV_")) {
+      throw new InputError(`${path}: cannot read (${errnoText(e)})`);
     }
     throw new InputError(`${path}: malformed CSV: ${(e as Error).message}`);
   } finally {
