@@ -3,6 +3,7 @@ import { setImmediate as yieldToLoop } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import type { PreparedScenario } from "../scenario/runner.js";
 import { batchRun, type RunResult } from "./execute.js";
+import { RUN_HEAP_FLAGS } from "./heap-flags.js";
 import type { BatchPlan } from "./plan.js";
 import type { WorkerInit, WorkerReply, WorkerTask } from "./worker.js";
 
@@ -87,7 +88,7 @@ function takePool(k: number): WarmPool {
   for (let i = 0; i < k; i++) {
     const w = fork(WORKER, [], {
       serialization: "advanced",
-      execArgv: [],
+      execArgv: [...RUN_HEAP_FLAGS],
       stdio: ["ignore", "ignore", "inherit", "ipc"],
     });
     w.on("message", (m: WorkerReply) => p.onMessage?.(w, m));
@@ -130,7 +131,10 @@ function runWorkers(o: PoolOptions, k: number): Promise<"done" | "aborted"> {
   };
   const p = takePool(k);
   return new Promise((resolve, reject) => {
-    let live = k;
+    // Chunks sent and not yet answered. Each worker holds two: while the parent takes one
+    // chunk's results (on two cores it shares them with the workers, and is not always
+    // scheduled at once) the worker is already computing the next, instead of waiting idle.
+    let outstanding = 0;
     let settled = false;
     // Every way out goes through here: the poll timer goes with the batch, and the workers
     // either go back to the pool, idle (done), or are killed (aborted, failed).
@@ -156,13 +160,15 @@ function runWorkers(o: PoolOptions, k: number): Promise<"done" | "aborted"> {
       }
       const runs = queue.splice(0, chunk);
       if (runs.length === 0) {
-        if (--live === 0) settle("done");
+        if (outstanding === 0) settle("done");
         return;
       }
+      outstanding++;
       w.send({ runs } satisfies WorkerTask);
     };
     p.onMessage = (w, m) => {
       try {
+        outstanding--;
         if ("error" in m) throw new Error(`batch worker: ${m.error}`);
         for (const r of m.results) {
           if (o.abort.aborted) break;
@@ -178,5 +184,6 @@ function runWorkers(o: PoolOptions, k: number): Promise<"done" | "aborted"> {
       w.send({ init } satisfies WorkerTask);
       next(w);
     }
+    for (const w of p.workers) next(w);
   });
 }

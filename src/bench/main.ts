@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { applyRunHeapFlags } from "../batch/heap-flags.js";
 import { PROFILE_NAMES } from "../model/profiles.js";
 import { batchThroughput } from "./batch.js";
 import { holdEngine, holdRawQueue, holdRawTyped } from "./hold.js";
@@ -333,6 +334,8 @@ function print(rows: Row[]): void {
 }
 
 async function main(): Promise<void> {
+  // As the CLI does: the batch cases with one worker run in this process.
+  applyRunHeapFlags();
   const { values } = parseArgs({
     options: {
       json: { type: "boolean", default: false },

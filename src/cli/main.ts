@@ -1,5 +1,9 @@
 #!/usr/bin/env node
+import { applyRunHeapFlags } from "../batch/heap-flags.js";
 import { runCli } from "./program.js";
+
+// Before any run: a batch with one worker runs in this process (batch/heap-flags.ts says why).
+applyRunHeapFlags();
 
 // A closed pipe (msix-sim run --log | head) is not an error.
 process.stdout.on("error", (e: NodeJS.ErrnoException) => {
