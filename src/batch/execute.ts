@@ -60,7 +60,16 @@ export function executeRun(
   let events = 0;
   for (const profile of profiles) {
     const res = runScenario(prep, { profile, seed });
-    rows.push(runRow({ run, ...res }));
+    rows.push(
+      runRow({
+        run,
+        record: res.record,
+        windows: res.windows,
+        deferWindows: res.deferWindows,
+        outcome: res.outcome,
+        exposure: res.exposure,
+      }),
+    );
     events += res.record.events;
     if (withWindows) {
       for (const w of res.windows) {

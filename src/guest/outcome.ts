@@ -86,5 +86,28 @@ export function classifyOutcome(s: DriverState): DriverOutcome {
     outcome = "ok";
   }
   const linkFailed = outcome === "reset_failed" || outcome === "link_failed";
-  return { ...s, outcome, reason, linkFailed };
+  // Every field written out: a spread plus more fields builds a new hidden class on each call.
+  return {
+    setupFailed: s.setupFailed,
+    dead: s.dead,
+    pending: s.pending,
+    shouldBeUp: s.shouldBeUp,
+    linkUp: s.linkUp,
+    roceLoaded: s.roceLoaded,
+    roceOk: s.roceOk,
+    stalledQueues: s.stalledQueues,
+    linkUpNs: s.linkUpNs,
+    resetAttempts: s.resetAttempts,
+    portResets: s.portResets,
+    rstFail: s.rstFail,
+    roceFailed: s.roceFailed,
+    txTimeouts: s.txTimeouts,
+    mailboxTimeouts: s.mailboxTimeouts,
+    queueStallNs: s.queueStallNs,
+    miscStuck: s.miscStuck,
+    setupFailures: s.setupFailures,
+    outcome,
+    reason,
+    linkFailed,
+  };
 }

@@ -40,7 +40,14 @@ export class LatencyHistogram {
   }
 }
 
-function bucketOf(ns: number): number {
+export function bucketOf(ns: number): number {
+  // Latencies are integer ns: below 2^31 the power of two and the sub-bucket are bit
+  // operations (Math.log2 and 2 ** e cost more than the rest of a delivery). The same
+  // buckets as the general formula below, which handles the rest (test/model/accounting).
+  if (ns >= 8 && ns < 2147483648 && (ns | 0) === ns) {
+    const e = 31 - Math.clz32(ns);
+    return e * 8 + ((ns >> (e - 3)) & 7);
+  }
   if (ns < 8) return Math.max(0, Math.floor(ns));
   const e = Math.floor(Math.log2(ns));
   const sub = Math.floor((ns / 2 ** e - 1) * 8);

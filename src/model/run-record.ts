@@ -60,12 +60,14 @@ export interface RunRecord {
   coalesces: Array<{ vector: number; at: Time }> | null;
 }
 
-const NO_DROPS = Object.freeze(
-  Object.fromEntries(DROP_CAUSES.map((c) => [c, 0])) as Record<DropCause, number>,
-);
-
+/**
+ * A zero count per cause. Stores, not a copy of a frozen template: spreading a frozen object
+ * (or one from Object.fromEntries) takes V8's slow path on every call.
+ */
 function emptyCauses(): Record<DropCause, number> {
-  return { ...NO_DROPS };
+  const o = {} as Record<DropCause, number>;
+  for (let i = 0; i < DROP_CAUSES.length; i++) o[DROP_CAUSES[i]!] = 0;
+  return o;
 }
 
 /**
@@ -123,17 +125,16 @@ export function collectRecord(m: Machine, seed: number | string): RunRecord {
     });
   }
   const counts = m.itsDriver.counts;
-  const its = {
-    ...(Object.fromEntries(ITS_COMMANDS.map((c) => [c, counts.byType[c]])) as Record<
-      ItsCommandName,
-      number
-    >),
-    mapdValid: counts.mapdValid,
-    mapdInvalid: counts.mapdInvalid,
-    timeouts: counts.timeouts,
-    notDraining: counts.notDraining,
-    commandErrors: m.its.commandErrors,
-  };
+  const its = {} as RunRecord["its"];
+  for (let i = 0; i < ITS_COMMANDS.length; i++) {
+    const c = ITS_COMMANDS[i]!;
+    its[c] = counts.byType[c];
+  }
+  its.mapdValid = counts.mapdValid;
+  its.mapdInvalid = counts.mapdInvalid;
+  its.timeouts = counts.timeouts;
+  its.notDraining = counts.notDraining;
+  its.commandErrors = m.its.commandErrors;
   const h = a.latency;
   return {
     profile: m.profile.name,

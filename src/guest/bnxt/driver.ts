@@ -125,8 +125,12 @@ export class BnxtDriver implements GuestDriver {
     const { m, en, re } = this;
     const now = m.sim.now;
     const carrier = en.dev.carrier;
+    // Fields, not a spread: a literal that spreads one object and adds more builds a new
+    // hidden class each time (tens of us a run).
+    const setup = setupState(m, null);
     return classifyOutcome({
-      ...setupState(m, null),
+      setupFailed: setup.setupFailed,
+      setupFailures: setup.setupFailures,
       dead: null, // bnxt has no permanent-failure state in this model
       pending: timelineBusy ? "timeline action" : this.pendingRecovery(),
       shouldBeUp: en.loaded && en.ifUp,

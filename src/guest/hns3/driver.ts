@@ -132,8 +132,12 @@ export class Hns3Driver implements GuestDriver {
     const now = m.sim.now;
     const hanging = this.ae instanceof Hclge && this.ae.hangingGlobalReset;
     const pending = timelineBusy ? "timeline action" : this.ae.pendingRecovery(now);
+    // Fields, not a spread: a literal that spreads one object and adds more builds a new
+    // hidden class each time (tens of us a run).
+    const setup = setupState(m, this.probeFailed);
     return classifyOutcome({
-      ...setupState(m, this.probeFailed),
+      setupFailed: setup.setupFailed,
+      setupFailures: setup.setupFailures,
       dead:
         this.ae.deadReason ??
         (hanging ? "GLOBAL reset never handled: its interrupt was lost" : null),

@@ -115,8 +115,12 @@ export class IceDriver implements GuestDriver {
     const pf = this.pf;
     const now = m.sim.now;
     const lan = pf.lan;
+    // Fields, not a spread: a literal that spreads one object and adds more builds a new
+    // hidden class each time (tens of us a run).
+    const setup = setupState(m, pf.probeFailed);
     return classifyOutcome({
-      ...setupState(m, pf.probeFailed),
+      setupFailed: setup.setupFailed,
+      setupFailures: setup.setupFailures,
       dead:
         pf.deadReason ??
         (pf.hangingGlobalReset ? "CORER/GLOBR never rebuilt: its OICR interrupt was lost" : null),

@@ -149,8 +149,12 @@ export class Mlx5Driver implements GuestDriver {
     const m = this.m;
     const now = m.sim.now;
     const dev = this.eth.dev;
+    // Fields, not a spread: a literal that spreads one object and adds more builds a new
+    // hidden class each time (tens of us a run).
+    const setup = setupState(m, this.probeFailed);
     return classifyOutcome({
-      ...setupState(m, this.probeFailed),
+      setupFailed: setup.setupFailed,
+      setupFailures: setup.setupFailures,
       dead:
         this.deviceLost && this.reloading === 0
           ? "function reset under the driver (FLR without reset_prepare/reset_done) and not recovered"
