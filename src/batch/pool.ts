@@ -120,9 +120,18 @@ function dropPool(): void {
   }
 }
 
+/** The work a chunk should hold, and its most runs (their results wait in the reorder buffer). */
+const CHUNK_MS = 20;
+const MAX_CHUNK = 256;
+
 function runWorkers(o: PoolOptions, k: number): Promise<"done" | "aborted"> {
   const queue = [...o.todo];
-  const chunk = Math.max(1, Math.min(8, Math.ceil(queue.length / (k * 16))));
+  // Chunks start at one run and grow to about CHUNK_MS of work as the workers report their
+  // time per run: a 200-us run goes in chunks of ~100 (one message instead of a hundred, for
+  // the worker and for this process, which shares the cores), a 20-ms run alone. At most a
+  // sixteenth of each worker's share, so the last chunks still balance.
+  const maxChunk = Math.max(1, Math.min(MAX_CHUNK, Math.ceil(queue.length / (k * 16))));
+  let chunk = 1;
   const init: WorkerInit = {
     scenario: o.prep.scenario,
     profiles: [...o.plan.profiles],
@@ -170,6 +179,10 @@ function runWorkers(o: PoolOptions, k: number): Promise<"done" | "aborted"> {
       try {
         outstanding--;
         if ("error" in m) throw new Error(`batch worker: ${m.error}`);
+        if (m.results.length > 0) {
+          const perRun = Math.max(m.ms / m.results.length, 1e-3);
+          chunk = Math.max(1, Math.min(maxChunk, Math.round(CHUNK_MS / perRun)));
+        }
         for (const r of m.results) {
           if (o.abort.aborted) break;
           o.onResult(r);

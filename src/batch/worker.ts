@@ -16,7 +16,8 @@ export interface WorkerInit {
   windowRuns: number;
 }
 export type WorkerTask = { init: WorkerInit } | { runs: number[] };
-export type WorkerReply = { results: RunResult[] } | { error: string };
+/** A chunk's results, and the milliseconds the worker spent on them (the pool sizes chunks by it). */
+export type WorkerReply = { results: RunResult[]; ms: number } | { error: string };
 
 // Stopping is the parent's decision (a Ctrl-C reaches the whole process group); the parent
 // kills its workers when it needs to, and a worker goes when its parent does.
@@ -34,8 +35,9 @@ process.on("message", (task: WorkerTask) => {
       prep = prepareScenario(init.scenario);
       return;
     }
+    const t0 = performance.now();
     const results = task.runs.map((run) => batchRun(prep!, init!, run));
-    process.send!({ results } satisfies WorkerReply);
+    process.send!({ results, ms: performance.now() - t0 } satisfies WorkerReply);
   } catch (e) {
     process.send!({ error: (e as Error).stack ?? String(e) } satisfies WorkerReply);
   }
