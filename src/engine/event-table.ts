@@ -1,5 +1,6 @@
 import { ANONYMOUS, type EventHandle, type EventKind, type Handler } from "./event.js";
 import type { Time } from "./time.js";
+import { zeroedF64, zeroedU8, zeroedU32 } from "./typed-arrays.js";
 
 /**
  * Scheduled events as a pool of slots in parallel arrays (struct of arrays). The priority queue
@@ -120,11 +121,11 @@ export class EventTable {
   private grow(to: number): void {
     const from = this.capacity;
     if (to > SLOT_COUNT) throw new RangeError(`more than ${SLOT_COUNT} pending events`);
-    this.time = extend(this.time, new Float64Array(to));
-    this.order = extend(this.order, new Float64Array(to));
-    this.state = extend(this.state, new Uint8Array(to));
-    this.gen = extend(this.gen, new Float64Array(to));
-    this.kindId = extend(this.kindId, new Uint32Array(to).fill(ANONYMOUS.id));
+    this.time = extend(this.time, zeroedF64(to));
+    this.order = extend(this.order, zeroedF64(to));
+    this.state = extend(this.state, zeroedU8(to));
+    this.gen = extend(this.gen, zeroedF64(to));
+    this.kindId = extend(this.kindId, zeroedU32(to).fill(ANONYMOUS.id));
     for (let i = from; i < to; i++) {
       this.handler.push(NOOP);
       this.arg.push(undefined);

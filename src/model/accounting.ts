@@ -1,4 +1,5 @@
 import type { Simulation, Time, TraceSink } from "../engine/index.js";
+import { zeroedF64 } from "../engine/typed-arrays.js";
 import { IrqBus } from "./irq-bus.js";
 import { causeName, DROP_CAUSES } from "./outcomes.js";
 
@@ -15,7 +16,7 @@ const CAUSES = DROP_CAUSES.length;
 
 /** Log-linear latency histogram: 8 sub-buckets per power of two of ns (<= 12.5% error). */
 export class LatencyHistogram {
-  readonly counts = new Float64Array(64 * 8);
+  readonly counts = zeroedF64(64 * 8);
   count = 0;
   sum = 0;
   max = 0;
@@ -103,10 +104,10 @@ export class InterruptAccounting {
     private readonly sim: Simulation | null = null,
   ) {
     this.trace = irqSink(sim?.trace ?? null);
-    this.generated = new Float64Array(vectors);
-    this.delivered = new Float64Array(vectors);
-    this.coalesced = new Float64Array(vectors);
-    this.dropped = new Float64Array(vectors * CAUSES);
+    this.generated = zeroedF64(vectors);
+    this.delivered = zeroedF64(vectors);
+    this.coalesced = zeroedF64(vectors);
+    this.dropped = zeroedF64(vectors * CAUSES);
     this.drops = recordInterrupts ? [] : null;
     this.deliveries = recordInterrupts ? [] : null;
     this.coalesces = recordInterrupts ? [] : null;

@@ -6,6 +6,7 @@ import {
   type Time,
   type TraceSink,
 } from "../engine/index.js";
+import { zeroedF64 } from "../engine/typed-arrays.js";
 import { InterruptAccounting } from "./accounting.js";
 import { Cpu } from "./cpu.js";
 import { MsixFunction } from "./device/msix-function.js";
@@ -199,7 +200,7 @@ export class Machine {
 
   /** Interrupts still held somewhere on the path (pending bits, in flight to the guest), per vector. */
   pendingByVector(): Float64Array {
-    const out = new Float64Array(this.params.device.tableSize);
+    const out = zeroedF64(this.params.device.tableSize);
     this.device.addPending(out);
     this.redistributor.addPending(out);
     this.msixEmulation.addPending(out);

@@ -1,4 +1,5 @@
 import { defineKind, Priority, type Simulation, type Time } from "../../engine/index.js";
+import { zeroedF64, zeroedI32, zeroedU8 } from "../../engine/typed-arrays.js";
 import type { InterruptAccounting } from "../accounting.js";
 import { Cause } from "../outcomes.js";
 import { type Timeline, Track } from "../timeline.js";
@@ -44,10 +45,10 @@ export class MsixFunction {
     private readonly timeline: Timeline,
     private readonly sink: MsiWriteSink,
   ) {
-    this.entryMask = new Uint8Array(tableSize).fill(1);
-    this.eventId = new Int32Array(tableSize).fill(-1);
-    this.pba = new Uint8Array(tableSize);
-    this.pbaRaisedAt = new Float64Array(tableSize);
+    this.entryMask = zeroedU8(tableSize).fill(1);
+    this.eventId = zeroedI32(tableSize).fill(-1);
+    this.pba = zeroedU8(tableSize);
+    this.pbaRaisedAt = zeroedF64(tableSize);
   }
 
   /** The device raises an event on vector v (data path, Priority.LATE). */

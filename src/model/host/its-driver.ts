@@ -1,4 +1,5 @@
 import { type Simulation, waitFor } from "../../engine/index.js";
+import { zeroedU8 } from "../../engine/typed-arrays.js";
 import type { Cpu, Step } from "../cpu.js";
 import type { Its, ItsCommand } from "../its/its.js";
 import type { Redistributor } from "../its/redistributor.js";
@@ -101,7 +102,7 @@ export class ItsDriver {
       nrIte: Math.max(2, nvecs),
       nrLpis: nvecs,
       lpiBase: this.allocLpis(nvecs),
-      used: new Uint8Array(nvecs),
+      used: zeroedU8(nvecs),
       shared: false,
     };
     this.devices.set(deviceId, dev);

@@ -7,6 +7,7 @@ import {
   type Simulation,
   type Time,
 } from "../../engine/index.js";
+import { zeroedI32 } from "../../engine/typed-arrays.js";
 import type { InterruptAccounting } from "../accounting.js";
 import type { MsiWriteSink } from "../device/msix-function.js";
 import { Cause } from "../outcomes.js";
@@ -181,7 +182,7 @@ export class Its implements MsiWriteSink {
       case "MAPD": {
         if (cmd.valid) {
           const ittSize = cmd.ittSize!;
-          this.devices.set(cmd.deviceId!, { ittSize, lpiOf: new Int32Array(ittSize).fill(-1) });
+          this.devices.set(cmd.deviceId!, { ittSize, lpiOf: zeroedI32(ittSize).fill(-1) });
         } else {
           this.devices.delete(cmd.deviceId!);
         }

@@ -1,4 +1,5 @@
 import { defineKind, Priority, type Simulation, type Time } from "../../engine/index.js";
+import { zeroedF64, zeroedI32, zeroedU8 } from "../../engine/typed-arrays.js";
 import type { InterruptAccounting } from "../accounting.js";
 import { Cause } from "../outcomes.js";
 import { type Timeline, Track } from "../timeline.js";
@@ -116,11 +117,11 @@ export class Redistributor {
       b.set(a as never);
       return b;
     };
-    this.configured = g(this.configured, new Uint8Array(n));
-    this.enabled = g(this.enabled, new Uint8Array(n));
-    this.pending = g(this.pending, new Uint8Array(n));
-    this.pendingVector = g(this.pendingVector, new Int32Array(n));
-    this.pendingRaisedAt = g(this.pendingRaisedAt, new Float64Array(n));
-    this.due = g(this.due, new Float64Array(n));
+    this.configured = g(this.configured, zeroedU8(n));
+    this.enabled = g(this.enabled, zeroedU8(n));
+    this.pending = g(this.pending, zeroedU8(n));
+    this.pendingVector = g(this.pendingVector, zeroedI32(n));
+    this.pendingRaisedAt = g(this.pendingRaisedAt, zeroedF64(n));
+    this.due = g(this.due, zeroedF64(n));
   }
 }

@@ -1,4 +1,5 @@
 import { defineKind, Priority, type Simulation, type Time } from "../../engine/index.js";
+import { zeroedF64, zeroedU8 } from "../../engine/typed-arrays.js";
 import type { InterruptAccounting } from "../accounting.js";
 import type { Step } from "../cpu.js";
 import { Cause } from "../outcomes.js";
@@ -44,12 +45,12 @@ export class MsixEmulation {
     /** The run's end: an interrupt arriving later is still in flight then. */
     private readonly until: Time,
   ) {
-    this.entryMask = new Uint8Array(tableSize).fill(1);
-    this.used = new Uint8Array(tableSize);
-    this.pba = new Uint8Array(tableSize);
-    this.pbaRaisedAt = new Float64Array(tableSize);
+    this.entryMask = zeroedU8(tableSize).fill(1);
+    this.used = zeroedU8(tableSize);
+    this.pba = zeroedU8(tableSize);
+    this.pbaRaisedAt = zeroedF64(tableSize);
     for (let k = 0; k < 2 * tableSize; k++) this.inFlight.push([]);
-    this.lateAtEnd = new Float64Array(tableSize);
+    this.lateAtEnd = zeroedF64(tableSize);
   }
 
   isMasked(v: number): boolean {
@@ -172,7 +173,7 @@ export class MsixEmulation {
   }
 
   private maskedVector(): Uint8Array {
-    const out = new Uint8Array(this.tableSize);
+    const out = zeroedU8(this.tableSize);
     for (let v = 0; v < this.tableSize; v++) out[v] = this.isMasked(v) ? 1 : 0;
     return out;
   }
