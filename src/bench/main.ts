@@ -74,10 +74,17 @@ async function scaleCase(roceVectors: number): Promise<Row> {
 // Tiny runs (single-vector-window, ~80 events): what a run costs besides its events.
 const TINY_RUNS = 20_000;
 
-async function tinyCase(workers: number): Promise<Row> {
+/**
+ * `warm`: a first batch of the same size runs before the measured one, on the same worker pool
+ * (as the second and later points of an experiment, a fit or a sensitivity analysis find it):
+ * the measured batch pays no process start-up and no JIT warm-up. Cold, a worker's first
+ * thousand tiny runs cost three to four times its later ones.
+ */
+async function tinyCase(workers: number, warm = false): Promise<Row> {
+  if (warm) await batchThroughput("single-vector-window", ["legacy"], TINY_RUNS, workers);
   const r = await batchThroughput("single-vector-window", ["legacy"], TINY_RUNS, workers);
   return {
-    bench: "batch-tiny",
+    bench: warm ? "batch-tiny-warm" : "batch-tiny",
     preset: "single-vector-window",
     profiles: "legacy",
     workers,
@@ -172,6 +179,8 @@ const CASES: Case[] = [
   { name: "batch:all:2", run: () => batchCase(2, [...PROFILE_NAMES]) },
   { name: "tiny:1", run: () => tinyCase(1) },
   { name: "tiny:2", run: () => tinyCase(2) },
+  { name: "tiny-warm:1", run: () => tinyCase(1, true) },
+  { name: "tiny-warm:2", run: () => tinyCase(2, true) },
   ...SCALE_ROCE_VECTORS.map((n) => ({ name: `scale:${n}`, run: () => scaleCase(n) })),
   ...MEMORY_RUNS.map((n) => ({ name: `memory:batch:${n}`, run: () => memoryBatchCase(n) })),
   { name: "memory:merge-plot:200000", run: () => mergePlotCase(200_000) },
@@ -305,7 +314,7 @@ function print(rows: Row[]): void {
       process.stdout.write(
         `${"memory".padEnd(19)} 2 shards of ${Number(r.runs).toLocaleString("en-US")} runs: shard peak ${Number(r.shard_peak_rss_mb).toFixed(0)} MB; merge ${Number(r.merge_s).toFixed(1)} s, peak ${Number(r.merge_peak_rss_mb).toFixed(0)} MB; plot ${Number(r.plot_s).toFixed(1)} s, peak ${Number(r.plot_peak_rss_mb).toFixed(0)} MB\n`,
       );
-    } else if (bench === "batch-tiny") {
+    } else if (bench === "batch-tiny" || bench === "batch-tiny-warm") {
       process.stdout.write(
         `${bench.padEnd(19)} ${String(r.preset).padEnd(36)} workers=${r.workers} ${Number(r.runs_per_s).toFixed(1)} runs/s, ${Math.round(Number(r.events_per_run))} events/run, ${Number(r.us_per_run).toFixed(0)} us of CPU per run\n`,
       );

@@ -63,3 +63,20 @@ export function setupState(
   const hostFailed = n > 0 ? `${n} vector(s) could not be set up at the host` : null;
   return { setupFailed: probeFailed ?? hostFailed, setupFailures: n };
 }
+
+/**
+ * `fn` computed once per parameter object: a scenario's driver section is one object for all
+ * its runs and is never changed, so what is derived from it alone (a vector layout) need not be
+ * rebuilt for every run. The result is shared: it must not be changed either.
+ */
+export function oncePerParams<P extends object, R>(fn: (p: P) => R): (p: P) => R {
+  const cache = new WeakMap<P, R>();
+  return (p) => {
+    let r = cache.get(p);
+    if (r === undefined) {
+      r = fn(p);
+      cache.set(p, r);
+    }
+    return r;
+  };
+}

@@ -4,13 +4,16 @@ import type { QueueLoad } from "../../model/device/queue-vector.js";
 import type { Machine } from "../../model/machine.js";
 import type { Gates } from "../../model/traffic/traffic.js";
 import type { GuestDriver } from "../driver.js";
-import { checkTable, locked, setupState } from "../driver-kit.js";
+import { checkTable, locked, oncePerParams, setupState } from "../driver-kit.js";
 
 import { classifyOutcome, type DriverOutcome } from "../outcome.js";
 import { BnxtEn } from "./bnxt-en.js";
 import { BnxtRe } from "./bnxt-re.js";
 import { type BnxtLayout, bnxtLayout } from "./layout.js";
 import { type BnxtParams, bnxtTiming } from "./params.js";
+
+/** The layout is the same for every run of a scenario. */
+const layoutOf = oncePerParams(bnxtLayout);
 
 /**
  * The guest's Broadcom stack for one function: bnxt_en (NIC) and bnxt_re (its RoCE auxiliary
@@ -33,7 +36,7 @@ export class BnxtDriver implements GuestDriver {
     readonly p: BnxtParams,
     load: QueueLoad | null,
   ) {
-    this.layout = bnxtLayout(p);
+    this.layout = layoutOf(p);
     checkTable(m, this.layout.numMsi);
     const sim = m.sim;
     const t = bnxtTiming(p);

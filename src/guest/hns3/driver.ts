@@ -4,7 +4,7 @@ import type { QueueLoad } from "../../model/device/queue-vector.js";
 import type { Machine } from "../../model/machine.js";
 import type { Gates } from "../../model/traffic/traffic.js";
 import type { GuestDriver } from "../driver.js";
-import { checkTable, locked, poissonEvents, setupState } from "../driver-kit.js";
+import { checkTable, locked, oncePerParams, poissonEvents, setupState } from "../driver-kit.js";
 
 import { CauseBit } from "../event-cause.js";
 import { classifyOutcome, type DriverOutcome } from "../outcome.js";
@@ -15,6 +15,9 @@ import { HnsRoce } from "./hns-roce.js";
 import { Hns3Enet } from "./hns3-enet.js";
 import { type Hns3Layout, hns3Layout } from "./layout.js";
 import { type Hns3Params, hns3Timing } from "./params.js";
+
+/** The layout is the same for every run of a scenario. */
+const layoutOf = oncePerParams(hns3Layout);
 
 const MISC_EVENT = defineKind("guest", "misc-event");
 
@@ -42,7 +45,7 @@ export class Hns3Driver implements GuestDriver {
     /** Other misc causes per second (hardware error reports, PTP): [assumed] background. */
     miscRate = 0,
   ) {
-    this.layout = hns3Layout(p);
+    this.layout = layoutOf(p);
     checkTable(m, this.layout.numMsi);
     const sim = m.sim;
     const t = hns3Timing(p);

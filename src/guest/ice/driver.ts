@@ -4,13 +4,16 @@ import type { QueueLoad } from "../../model/device/queue-vector.js";
 import type { Machine } from "../../model/machine.js";
 import type { Gates } from "../../model/traffic/traffic.js";
 import type { GuestDriver } from "../driver.js";
-import { checkTable, locked, poissonEvents, setupState } from "../driver-kit.js";
+import { checkTable, locked, oncePerParams, poissonEvents, setupState } from "../driver-kit.js";
 
 import { CauseBit } from "../event-cause.js";
 import { classifyOutcome, type DriverOutcome } from "../outcome.js";
 import { IcePf } from "./ice-pf.js";
 import { type IceLayout, iceLayout } from "./layout.js";
 import { type IceParams, iceTiming } from "./params.js";
+
+/** The layout is the same for every run of a scenario. */
+const layoutOf = oncePerParams(iceLayout);
 
 const OICR_EVENT = defineKind("guest", "ice-oicr-event");
 
@@ -30,7 +33,7 @@ export class IceDriver implements GuestDriver {
     readonly p: IceParams,
     load: QueueLoad | null,
   ) {
-    this.layout = iceLayout(p);
+    this.layout = layoutOf(p);
     checkTable(m, this.layout.numMsi);
     const sim = m.sim;
     const rng = sim.streams.get("guest/ice");

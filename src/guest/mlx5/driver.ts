@@ -4,7 +4,7 @@ import type { QueueLoad } from "../../model/device/queue-vector.js";
 import type { Machine } from "../../model/machine.js";
 import type { Gates } from "../../model/traffic/traffic.js";
 import type { GuestDriver } from "../driver.js";
-import { checkTable, locked, setupState } from "../driver-kit.js";
+import { checkTable, locked, oncePerParams, setupState } from "../driver-kit.js";
 
 import { classifyOutcome, type DriverOutcome } from "../outcome.js";
 import { type Mlx5Layout, mlx5Layout } from "./layout.js";
@@ -12,6 +12,9 @@ import { type Mlx5Context, Mlx5Core } from "./mlx5-core.js";
 import { Mlx5Ib } from "./mlx5-ib.js";
 import { Mlx5e } from "./mlx5e.js";
 import { type Mlx5Params, mlx5Timing } from "./params.js";
+
+/** The layout is the same for every run of a scenario. */
+const layoutOf = oncePerParams(mlx5Layout);
 
 /**
  * The guest's mlx5 stack for one ConnectX function: mlx5_core (MSI-X table, control vector
@@ -43,7 +46,7 @@ export class Mlx5Driver implements GuestDriver {
     readonly p: Mlx5Params,
     load: QueueLoad | null,
   ) {
-    this.layout = mlx5Layout(p);
+    this.layout = layoutOf(p);
     checkTable(m, this.layout.numMsi);
     const sim = m.sim;
     const rng = sim.streams.get("guest/mlx5");
