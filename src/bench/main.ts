@@ -312,7 +312,7 @@ function print(rows: Row[]): void {
       );
     } else if (bench === "memory") {
       process.stdout.write(
-        `${"memory".padEnd(19)} 2 shards of ${Number(r.runs).toLocaleString("en-US")} runs: shard peak ${Number(r.shard_peak_rss_mb).toFixed(0)} MB; merge ${Number(r.merge_s).toFixed(1)} s, peak ${Number(r.merge_peak_rss_mb).toFixed(0)} MB; plot ${Number(r.plot_s).toFixed(1)} s, peak ${Number(r.plot_peak_rss_mb).toFixed(0)} MB\n`,
+        `${"memory".padEnd(19)} 2 shards of ${(Number(r.runs) / 2).toLocaleString("en-US")} runs: shard peak ${Number(r.shard_peak_rss_mb).toFixed(0)} MB; merge ${Number(r.merge_s).toFixed(1)} s, peak ${Number(r.merge_peak_rss_mb).toFixed(0)} MB; plot ${Number(r.plot_s).toFixed(1)} s, peak ${Number(r.plot_peak_rss_mb).toFixed(0)} MB\n`,
       );
     } else if (bench === "batch-tiny" || bench === "batch-tiny-warm") {
       process.stdout.write(
