@@ -11,7 +11,7 @@ import { holdEngine, holdRawQueue, holdRawTyped } from "./hold.js";
 import { measureCli } from "./memory.js";
 
 /**
- * `npm run bench [-- --json] [-- --events N] [-- --rounds R] [-- --only PREFIX]`. Each case runs
+ * `npm run bench [-- --json] [-- --events N] [-- --rounds R] [-- --only NAME,PREFIX,...]`. Each case runs
  * in its own process so that one case's type feedback (a different comparator, a different
  * handler) cannot slow another.
  *
@@ -340,6 +340,21 @@ function print(rows: Row[]): void {
       `batch speed-up, 2 workers / 1: ${(Number(b2.runs_per_s) / Number(b1.runs_per_s)).toFixed(2)}x\n`,
     );
   }
+  const t1 = rows.find((r) => r.bench === "batch-tiny-warm" && r.workers === 1);
+  if (b1 && t1) process.stdout.write(`${fixedCost(t1, b1)}\n`);
+}
+
+/**
+ * A tiny run's cost split into its events, at what an event costs in a long run (the legacy
+ * batch on one worker: ~31,000 events a run, so its per-run set-up is negligible there), and
+ * the rest: the fixed cost of a run (model set-up, analysis, output).
+ */
+function fixedCost(tiny: Row, long: Row): string {
+  const perEvent = 1e6 / Number(long.events_per_s);
+  const events = Number(tiny.events_per_run);
+  const perRun = Number(tiny.us_per_run);
+  const fixed = perRun - events * perEvent;
+  return `tiny run on one warm worker: ${perRun.toFixed(0)} us = ${Math.round(events)} events x ${perEvent.toFixed(2)} us (an event of the legacy batch) + ${fixed.toFixed(0)} us fixed cost (set-up, analysis, output)`;
 }
 
 async function main(): Promise<void> {
@@ -368,18 +383,19 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify(round(await c.run(events)))}\n`);
     return;
   }
-  const only = values.only;
-  // A case's full name runs that case alone; anything else is a prefix ("batch", "memory").
-  const exact = CASES.some((c) => c.name === only);
+  // Comma-separated; a case's full name runs that case alone, anything else is a prefix
+  // ("batch", "memory"): --only batch:legacy:1,tiny-warm:1.
+  const only = values.only?.split(",");
   const wanted = (name: string): boolean =>
-    only === undefined || (exact ? name === only : name.startsWith(only));
+    only === undefined ||
+    only.some((o) => (CASES.some((c) => c.name === o) ? name === o : name.startsWith(o)));
   const dir = mkdtempSync(join(tmpdir(), "msix-sim-bench-"));
   const rows: Row[] = [];
   try {
     if (wanted("hold:")) rows.push(...holdRounds(events, rounds, buildCpp(dir)));
     for (const c of CASES) {
       if (c.name.startsWith("hold:") || !wanted(c.name)) continue;
-      if (c.optIn && only !== c.name) continue;
+      if (c.optIn && !only?.includes(c.name)) continue;
       rows.push(runCaseInChild(c.name, events));
     }
   } finally {
