@@ -19,12 +19,12 @@ import { CYCLE_COLUMNS, type RunResult, WINDOW_COLUMNS } from "./execute.js";
  * in run order, into the batch's checkpoint folder, and renamed into place when the batch is
  * done: a finished batch's files appear whole, an interrupted one leaves only its checkpoint.
  *
- * Results come from the workers in any order. A reorder buffer holds those that arrive ahead
- * of the next run in order; it is bounded by the runs in flight (the pool hands out runs in
- * ascending order, two chunks per worker of about 20 ms of work each, at most 256 runs). Lines in order are collected into blocks and written
- * with one write per file per block; after each block an index line is appended to
- * runs.jsonl: the runs now complete in the files and each file's length. That is the
- * checkpoint: a resumed batch cuts each file back to the last index (bytes written after it,
+ * Results come from the workers in any order. A reorder buffer holds those that arrive ahead of the
+ * next run in order; it is bounded by the runs in flight (the pool hands out runs in ascending
+ * order, two chunks per worker of about 20 ms of work each, at most 256 runs). Lines in order are
+ * collected into blocks and written with one write per file per block; after each block an index
+ * line is appended to runs.jsonl: the runs now complete in the files and each file's length. That
+ * is the checkpoint: a resumed batch cuts each file back to the last index (bytes written after it,
  * by a kill mid-block, are dropped) and runs on from there; a torn index line is skipped.
  */
 export const DATA_FILES = ["runs.csv", "windows.csv", "cycles.csv"] as const;

@@ -16,7 +16,7 @@ export interface WorkerInit {
   windowRuns: number;
 }
 export type WorkerTask = { init: WorkerInit } | { runs: number[] };
-/** A chunk's results, and the milliseconds the worker spent on them (the pool sizes chunks by it). */
+/** A chunk's results and the milliseconds they took the worker (the pool sizes chunks by it). */
 export type WorkerReply = { results: RunResult[]; ms: number } | { error: string };
 
 // Stopping is the parent's decision (a Ctrl-C reaches the whole process group); the parent

@@ -11,9 +11,9 @@ import { holdEngine, holdRawQueue, holdRawTyped } from "./hold.js";
 import { measureCli } from "./memory.js";
 
 /**
- * `npm run bench [-- --json] [-- --events N] [-- --rounds R] [-- --only NAME,PREFIX,...]`. Each case runs
- * in its own process so that one case's type feedback (a different comparator, a different
- * handler) cannot slow another.
+ * `npm run bench [-- --json] [-- --events N] [-- --rounds R] [-- --only NAME,PREFIX,...]`. Each
+ * case runs in its own process so that one case's type feedback (a different comparator, a
+ * different handler) cannot slow another.
  *
  * The engine's hold model and the C++ loop are measured in turn, R rounds of (engine, C++) per
  * P, and compared round by round: on a shared machine the load drifts, and a ratio of two runs
