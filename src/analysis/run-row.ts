@@ -89,8 +89,8 @@ const b = (x: boolean): number => (x ? 1 : 0);
 const CAUSE_COLUMNS = DROP_CAUSES.map(causeColumn);
 
 /**
- * The row, its properties added once each in column order (named stores, then the cause
- * columns): a batch makes one per run, and an object built from a partial row by keyed copies
+ * The row, its properties added once each in column order (the cause columns by key, the rest
+ * by name): a batch makes one per run, and an object built from a partial row by keyed copies
  * ends in dictionary mode, which cost about as much as the rest of formatting the run.
  */
 export function runRow(x: RowInput): RunRow {

@@ -32,7 +32,7 @@ export const DATA_FILES = ["runs.csv", "windows.csv", "cycles.csv"] as const;
 export const DATA_HEADERS = [RUN_COLUMNS, WINDOW_COLUMNS, CYCLE_COLUMNS].map(
   (c) => `${c.join(",")}\n`,
 );
-export const INDEX_FILE = "runs.jsonl";
+const INDEX_FILE = "runs.jsonl";
 
 /** A block is written once it holds this much text, or this long after the last one. */
 const BLOCK_BYTES = 1 << 20;
@@ -77,9 +77,7 @@ export class RunFiles {
       bytes[i] = Buffer.byteLength(DATA_HEADERS[i]!);
     });
     const index = { next: from, bytes };
-    write(join(partial, INDEX_FILE), () =>
-      writeFileSync(join(partial, INDEX_FILE), `${JSON.stringify(index)}\n`),
-    );
+    writeIndex(partial, index);
     return new RunFiles(partial, index);
   }
 
@@ -107,9 +105,7 @@ export class RunFiles {
       ftruncateSync(fd, index.bytes[i]!);
     });
     // One clean index line: the torn tail of a hard kill goes.
-    write(join(partial, INDEX_FILE), () =>
-      writeFileSync(join(partial, INDEX_FILE), `${JSON.stringify(index)}\n`),
-    );
+    writeIndex(partial, index);
     return files;
   }
 
@@ -149,7 +145,7 @@ export class RunFiles {
     });
     this.block = ["", "", ""];
     this.blockBytes = 0;
-    const line = `${JSON.stringify({ next: this.next, bytes: this.bytes } satisfies Index)}\n`;
+    const line = indexLine({ next: this.next, bytes: this.bytes });
     const path = join(this.partial, INDEX_FILE);
     if (this.indexBytes > INDEX_MAX_BYTES) {
       // Whole or not at all: the old index stands until the new one replaces it.
@@ -223,6 +219,16 @@ function openFile(path: string, flags: string): number {
 }
 
 /** An fs failure (disk full) as an input error naming the file; the checkpoint stays resumable. */
+function indexLine(index: Index): string {
+  return `${JSON.stringify(index)}\n`;
+}
+
+/** The index file as one line: `index`. */
+function writeIndex(partial: string, index: Index): void {
+  const path = join(partial, INDEX_FILE);
+  write(path, () => writeFileSync(path, indexLine(index)));
+}
+
 function write<T>(path: string, f: () => T): T {
   try {
     return f();

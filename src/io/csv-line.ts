@@ -8,7 +8,7 @@
 export type CsvValue = string | number | boolean | null | undefined;
 
 /** One field: empty for null/undefined, 1/0 for booleans, quoted when it holds , " \n or \r. */
-export function csvField(v: CsvValue): string {
+function csvField(v: CsvValue): string {
   if (v === null || v === undefined) return "";
   if (typeof v === "number") return `${v}`;
   if (typeof v === "boolean") return v ? "1" : "0";
