@@ -238,9 +238,14 @@ function median(xs: number[]): number {
 }
 
 /** R rounds of (engine, C++) per P: medians, and the median of the per-round ratios. */
-function holdRounds(events: number, rounds: number, bin: string | null): Row[] {
+function holdRounds(
+  pending: readonly number[],
+  events: number,
+  rounds: number,
+  bin: string | null,
+): Row[] {
   const rows: Row[] = [];
-  for (const p of HOLD_PENDING) {
+  for (const p of pending) {
     const engine: number[] = [];
     const cpp: number[] = [];
     const ratio: number[] = [];
@@ -386,13 +391,24 @@ async function main(): Promise<void> {
   // Comma-separated; a case's full name runs that case alone, anything else is a prefix
   // ("batch", "memory"): --only batch:legacy:1,tiny-warm:1.
   const only = values.only?.split(",");
+  const matches = (o: string, name: string): boolean =>
+    CASES.some((c) => c.name === o) ? name === o : name.startsWith(o);
   const wanted = (name: string): boolean =>
-    only === undefined ||
-    only.some((o) => (CASES.some((c) => c.name === o) ? name === o : name.startsWith(o)));
+    only === undefined || only.some((o) => matches(o, name));
+  const unknown = only?.find((o) => !CASES.some((c) => matches(o, c.name)));
+  if (unknown !== undefined) {
+    process.stderr.write(
+      `bench: --only: "${unknown}" names no case (cases: ${CASES.map((c) => c.name).join(", ")})\n`,
+    );
+    process.exitCode = 2;
+    return;
+  }
   const dir = mkdtempSync(join(tmpdir(), "msix-sim-bench-"));
   const rows: Row[] = [];
   try {
-    if (wanted("hold:")) rows.push(...holdRounds(events, rounds, buildCpp(dir)));
+    // The hold cases run in paired rounds with the C++ loop, not one by one.
+    const hold = HOLD_PENDING.filter((p) => wanted(`hold:${p}`));
+    if (hold.length > 0) rows.push(...holdRounds(hold, events, rounds, buildCpp(dir)));
     for (const c of CASES) {
       if (c.name.startsWith("hold:") || !wanted(c.name)) continue;
       if (c.optIn && !only?.includes(c.name)) continue;
