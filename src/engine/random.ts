@@ -118,3 +118,22 @@ export class RandomStreams {
     return [...this.streams.keys()];
   }
 }
+
+/**
+ * Names of a family of streams indexed by a number (a queue's, a vector's), each string built
+ * once per process: a name made anew for every run is hashed anew at every lookup.
+ */
+export class IndexedStreamNames {
+  private readonly names: string[] = [];
+
+  constructor(private readonly make: (i: number) => string) {}
+
+  at(i: number): string {
+    let name = this.names[i];
+    if (name === undefined) {
+      name = this.make(i);
+      this.names[i] = name;
+    }
+    return name;
+  }
+}

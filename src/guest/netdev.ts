@@ -1,10 +1,13 @@
-import type { Time } from "../engine/index.js";
+import { IndexedStreamNames, type Time } from "../engine/index.js";
 import type { Cpu } from "../model/cpu.js";
 import { type QueueLoad, QueueVector } from "../model/device/queue-vector.js";
 import type { Machine } from "../model/machine.js";
 import { Napi } from "./napi.js";
 import { NetdevWatchdog } from "./netdev-watchdog.js";
 import { TxRing } from "./tx-ring.js";
+
+const PACKETS_STREAM = new IndexedStreamNames((q) => `nic/${q}/packets`);
+const TX_STREAM = new IndexedStreamNames((q) => `nic/${q}/tx`);
 
 /** A NIC design's queue and watchdog constants (each driver's schema documents its own). */
 export interface NetdevConfig {
@@ -64,11 +67,11 @@ export class Netdev {
         v,
         l,
         cfg.interruptGap,
-        sim.streams.get(`nic/${q}/packets`),
+        sim.streams.get(PACKETS_STREAM.at(q)),
         cfg.napiRearmOnLoss,
         bus,
       );
-      const ring = new TxRing(sim, q, l, cfg.txStopPackets, sim.streams.get(`nic/${q}/tx`), cpu);
+      const ring = new TxRing(sim, q, l, cfg.txStopPackets, sim.streams.get(TX_STREAM.at(q)), cpu);
       const napi = new Napi(sim, vector, ring, cfg.napiPollDelay, bus, cpu);
       this.all.push({ vector, ring, napi });
     });

@@ -36,11 +36,13 @@ export const GuestView = { UNUSED: 0, MASKED: 1, UNMASKED: 2 } as const;
 /** XLATE value of an entry whose message is all-zero (written by msi_domain_deactivate). */
 export const XLATE_NO_MESSAGE = -100;
 
-const INDEX_BITS = 2 ** 24;
-
-export function trackKey(kind: TrackKind, index: number): number {
-  return kind * INDEX_BITS + index;
-}
+/**
+ * The first index of each kind's tracks: per-LPI tracks start at the GIC's first LPI INTID
+ * (8192), so that each kind's tracks sit in a dense array from 0. (An index below it still
+ * works, as a slower named property.)
+ */
+const FIRST_LPI = 8192;
+const TRACK_BASE: readonly number[] = [0, 0, 0, 0, FIRST_LPI, FIRST_LPI, FIRST_LPI, 0, 0, 0];
 
 export interface StepFunction {
   readonly times: number[];
@@ -48,16 +50,33 @@ export interface StepFunction {
 }
 
 export class Timeline {
-  private readonly tracks = new Map<number, StepFunction>();
+  /**
+   * Per kind, its tracks by index (less the kind's base). Arrays, not one Map keyed by
+   * trackKey: a run creates a few hundred tracks, and growing and probing a Map was 5% of a
+   * short run.
+   */
+  private readonly tracks: Array<Array<StepFunction | undefined>> = [
+    [],
+    [],
+    [],
+    [],
+    [],
+    [],
+    [],
+    [],
+    [],
+    [],
+  ];
 
   /** Sets a track's value from time t on; a repeat of the current value is not a change. */
   set(kind: TrackKind, index: number, t: Time, value: number): void {
-    const key = trackKey(kind, index);
-    const f = this.tracks.get(key);
+    const byIndex = this.tracks[kind]!;
+    const i = index - TRACK_BASE[kind]!;
+    const f = byIndex[i];
     if (f === undefined) {
       // Literal one-element arrays: most tracks (one per table entry and layer) change only a
       // few times, and an empty array's first push reserves room for 17.
-      this.tracks.set(key, { times: [t], values: [value] });
+      byIndex[i] = { times: [t], values: [value] };
       return;
     }
     const n = f.times.length;
@@ -79,10 +98,11 @@ export class Timeline {
 
   /** Records an event (e.g. a DISCARD) at time t. */
   mark(kind: TrackKind, index: number, t: Time): void {
-    const key = trackKey(kind, index);
-    const f = this.tracks.get(key);
+    const byIndex = this.tracks[kind]!;
+    const i = index - TRACK_BASE[kind]!;
+    const f = byIndex[i];
     if (f === undefined) {
-      this.tracks.set(key, { times: [t], values: [1] });
+      byIndex[i] = { times: [t], values: [1] };
       return;
     }
     f.times.push(t);
@@ -90,7 +110,7 @@ export class Timeline {
   }
 
   get(kind: TrackKind, index: number): StepFunction | undefined {
-    return this.tracks.get(trackKey(kind, index));
+    return this.tracks[kind]![index - TRACK_BASE[kind]!];
   }
 
   /** Value in force at time t (after every change at t), or `initial` before the first change. */

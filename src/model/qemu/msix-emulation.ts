@@ -1,4 +1,4 @@
-import { defineKind, Priority, type Simulation, type Time } from "../../engine/index.js";
+import { defineKind, NO_WAIT, Priority, type Simulation, type Time } from "../../engine/index.js";
 import { zeroedF64, zeroedU8 } from "../../engine/typed-arrays.js";
 import type { InterruptAccounting } from "../accounting.js";
 import type { Step } from "../cpu.js";
@@ -30,8 +30,11 @@ export class MsixEmulation {
   readonly pbaRaisedAt: Float64Array;
   notifiers: VectorNotifiers | null = null;
   private readonly deliverFn = (key: number): void => this.arrive(key);
-  /** Raise times of interrupts on their way to the guest, FIFO per (path, vector). */
-  private readonly inFlight: number[][] = [];
+  /**
+   * Raise times of interrupts on their way to the guest, FIFO per (path, vector) key; a key's
+   * queue is made at its first interrupt (most of the table's 2 x tableSize never carry one).
+   */
+  private readonly inFlight: Array<number[] | undefined> = [];
   /** Per vector: interrupts that reach the guest only after the run's end. */
   private readonly lateAtEnd: Float64Array;
 
@@ -49,7 +52,6 @@ export class MsixEmulation {
     this.used = zeroedU8(tableSize);
     this.pba = zeroedU8(tableSize);
     this.pbaRaisedAt = zeroedF64(tableSize);
-    for (let k = 0; k < 2 * tableSize; k++) this.inFlight.push([]);
     this.lateAtEnd = zeroedF64(tableSize);
   }
 
@@ -87,7 +89,9 @@ export class MsixEmulation {
       this.acct.deliver(v, raisedAt, at);
     } else {
       const key = via * this.tableSize + v;
-      this.inFlight[key]!.push(raisedAt);
+      const queue = this.inFlight[key];
+      if (queue === undefined) this.inFlight[key] = [raisedAt];
+      else queue.push(raisedAt);
       this.sim.schedule(this.latency[via], this.deliverFn, Priority.LATE, DELIVER, key);
     }
   }
@@ -96,7 +100,7 @@ export class MsixEmulation {
   addPending(perVector: Float64Array): void {
     for (let v = 0; v < this.tableSize; v++) perVector[v]! += this.pba[v]! + this.lateAtEnd[v]!;
     this.inFlight.forEach((q, key) => {
-      perVector[key % this.tableSize]! += q.length;
+      if (q !== undefined) perVector[key % this.tableSize]! += q.length;
     });
   }
 
@@ -118,12 +122,16 @@ export class MsixEmulation {
     }
   }
 
-  /** msix_table_mmio_write of a vector control word. */
-  *writeEntryMask(v: number, masked: boolean): Step {
+  /**
+   * msix_table_mmio_write of a vector control word. Yielded by the caller: the mask update where
+   * the vector's mask changed, NO_WAIT where it did not (msix_handle_mask_update would return at
+   * once; a guest masks every entry of the table at enable, most already masked).
+   */
+  writeEntryMask(v: number, masked: boolean): Step | typeof NO_WAIT {
     const was = this.isMasked(v);
     this.entryMask[v] = masked ? 1 : 0;
     this.publish(v);
-    yield this.msix_handle_mask_update(v, was);
+    return this.isMasked(v) === was ? NO_WAIT : this.msix_handle_mask_update(v, was);
   }
 
   /** msix_vector_use / msix_vector_unuse (unuse also clears the vector's pending bit). */
