@@ -44,6 +44,26 @@ export const XLATE_NO_MESSAGE = -100;
 const FIRST_LPI = 8192;
 const TRACK_BASE: readonly number[] = [0, 0, 0, 0, FIRST_LPI, FIRST_LPI, FIRST_LPI, 0, 0, 0];
 
+/**
+ * Per kind, the value its tracks hold before their first change where every reader of the
+ * timeline assumes it (src/analysis/windows.ts): a table entry's Mask bit is 1 after reset (PCI
+ * spec), and QEMU's view of a vector starts unused. A set to that value on a track that has no
+ * change records nothing: enabling MSI-X masks every entry of the table and publishes QEMU's
+ * view of every entry, and most of them never change again. NaN: every first set is recorded.
+ */
+const INITIAL: readonly number[] = [
+  Number.NaN,
+  Number.NaN,
+  1,
+  Number.NaN,
+  Number.NaN,
+  Number.NaN,
+  Number.NaN,
+  GuestView.UNUSED,
+  Number.NaN,
+  Number.NaN,
+];
+
 export interface StepFunction {
   readonly times: number[];
   readonly values: number[];
@@ -74,6 +94,7 @@ export class Timeline {
     const i = index - TRACK_BASE[kind]!;
     const f = byIndex[i];
     if (f === undefined) {
+      if (value === INITIAL[kind]) return;
       // Literal one-element arrays: most tracks (one per table entry and layer) change only a
       // few times, and an empty array's first push reserves room for 17.
       byIndex[i] = { times: [t], values: [value] };
@@ -85,13 +106,13 @@ export class Timeline {
       if (f.times[n - 1] === t) {
         // Several changes in one instant: only the last is seen by data-path events.
         f.values[n - 1] = value;
-        if (n > 1 && f.values[n - 2] === value) {
+        if (n > 1 ? f.values[n - 2] === value : value === INITIAL[kind]) {
           f.times.pop();
           f.values.pop();
         }
         return;
       }
-    }
+    } else if (value === INITIAL[kind]) return;
     f.times.push(t);
     f.values.push(value);
   }
