@@ -117,7 +117,7 @@ export class Process<R = void> {
     body: ProcessBody<R>,
     readonly name = "process",
   ) {
-    this.stack = [body as Generator<Command, unknown, unknown>];
+    this.stack = [asGenerator(body) ?? (body as Generator<Command, unknown, unknown>)];
     this.done = new Signal<R | undefined>(sim, `${name}.done`);
     this.wakeAt(sim, 0, Priority.URGENT, this.epoch, undefined, false);
   }
@@ -163,7 +163,7 @@ export class Process<R = void> {
       const gen = stack[stack.length - 1]!;
       let step: IteratorResult<Command, unknown>;
       try {
-        step = throws ? gen.throw(value) : gen.next(value);
+        step = throws ? GEN_THROW.call(gen, value) : GEN_NEXT.call(gen, value);
       } catch (e) {
         stack.pop();
         if (stack.length > 0) {
@@ -194,8 +194,9 @@ export class Process<R = void> {
         throws = false;
         continue;
       }
-      if (typeof cmd !== "number" && isGenerator(cmd)) {
-        stack.push(cmd);
+      const nested = typeof cmd === "number" ? null : asGenerator(cmd);
+      if (nested !== null) {
+        stack.push(nested);
         value = undefined;
         throws = false;
         continue;
@@ -284,13 +285,30 @@ function sleepDone(p: Process<unknown>): void {
   p.resumeFromSleep();
 }
 
-function isGenerator(x: unknown): x is Generator<Command, unknown, unknown> {
-  return (
-    x !== null &&
-    typeof x === "object" &&
-    typeof (x as Generator).next === "function" &&
-    typeof (x as Generator).throw === "function"
-  );
+// Generators are resumed through the generator prototype's own next and throw: `gen.next(v)`
+// looks `next` up on generators of a hundred generator functions (a hundred hidden classes, V8's
+// slow megamorphic path) at every step; the builtin called directly took half the time.
+type Gen = Generator<Command, unknown, unknown>;
+const GENERATOR_PROTOTYPE = Object.getPrototypeOf(function* () {}).prototype as Gen;
+const GEN_NEXT = GENERATOR_PROTOTYPE.next;
+const GEN_THROW = GENERATOR_PROTOTYPE.throw;
+
+/**
+ * A yielded generator, to run as a nested call: a native one as it is; any other iterator with
+ * next and throw through a native generator that delegates to it. Null for anything else.
+ */
+function asGenerator(x: unknown): Gen | null {
+  if (x === null || typeof x !== "object") return null;
+  const next = (x as Gen).next;
+  if (next === GEN_NEXT) return x as Gen;
+  if (typeof next === "function" && typeof (x as Gen).throw === "function") {
+    return delegating(x as Gen);
+  }
+  return null;
+}
+
+function* delegating(it: Gen): Gen {
+  return yield* it;
 }
 
 /** Starts a process at the current instant. */

@@ -95,8 +95,16 @@ interface AleaState {
   s2: number;
 }
 
+/**
+ * Every stream name this process has met, numbered in order of first use: a run keeps its
+ * streams in an array indexed by that number instead of a Map of its own, which it would fill
+ * (and grow, a few times) anew every run. The numbers never reach a draw or an output.
+ */
+const NAME_IDS = new Map<string, number>();
+
 export class RandomStreams {
-  private readonly streams = new Map<string, RandomStream>();
+  private readonly byId: Array<RandomStream | undefined> = [];
+  private readonly created: RandomStream[] = [];
 
   constructor(
     readonly seed: number | string,
@@ -105,17 +113,23 @@ export class RandomStreams {
 
   /** The stream for `name`, created on first use. */
   get(name: string): RandomStream {
-    let s = this.streams.get(name);
+    let id = NAME_IDS.get(name);
+    if (id === undefined) {
+      id = NAME_IDS.size;
+      NAME_IDS.set(name, id);
+    }
+    let s = this.byId[id];
     if (s === undefined) {
       s = new RandomStream(name, this.seed, this.fingerprint);
-      this.streams.set(name, s);
+      this.byId[id] = s;
+      this.created.push(s);
     }
     return s;
   }
 
   /** Names of the streams created so far, in creation order. */
   names(): string[] {
-    return [...this.streams.keys()];
+    return this.created.map((s) => s.name);
   }
 }
 

@@ -266,6 +266,52 @@ describe("processes", () => {
     expect(p.done.value).toBe("ok");
   });
 
+  it("runs a hand-written iterator (next and throw, not a generator) as a nested call", () => {
+    const sim = new Simulation();
+    const log: string[] = [];
+    // Sleeps 5 ns, then returns what it was sent plus one; a throw into it is caught and
+    // turned into a return of -1. As a generator would, but written out.
+    function counter(): Generator<number, number, unknown> {
+      let step = 0;
+      const it = {
+        next(v: unknown): IteratorResult<number, number> {
+          step++;
+          return step === 1 ? { done: false, value: 5 } : { done: true, value: Number(v ?? 0) + 1 };
+        },
+        throw(): IteratorResult<number, number> {
+          return { done: true, value: -1 };
+        },
+        return(v: number): IteratorResult<number, number> {
+          return { done: true, value: v };
+        },
+        [Symbol.iterator]() {
+          return it;
+        },
+      };
+      return it as unknown as Generator<number, number, unknown>;
+    }
+    const p = spawn(
+      sim,
+      (function* (): ProcessBody<string> {
+        const r = (yield counter()) as number;
+        log.push(`r=${r} at ${sim.now}`);
+        const q = (yield counter()) as number;
+        log.push(`q=${q} at ${sim.now}`);
+        return "ok";
+      })(),
+    );
+    sim.run();
+    // The sleep's resume sends undefined: 0 + 1.
+    expect(log).toEqual(["r=1 at 5", "q=1 at 10"]);
+    expect(p.done.value).toBe("ok");
+    // A hand-written body also runs.
+    const sim2 = new Simulation();
+    const q = spawn(sim2, counter() as unknown as ProcessBody<number>);
+    sim2.run();
+    expect(q.done.value).toBe(1);
+    expect(sim2.now).toBe(5);
+  });
+
   it("propagates other errors out of run()", () => {
     const sim = new Simulation();
     spawn(
