@@ -17,11 +17,20 @@ function csvField(v: CsvValue): string {
 }
 const NEEDS_QUOTES = /[",\n\r]/;
 
+/**
+ * Fields are collected here and joined: join makes the line one flat string. Built with +=, a
+ * line is a tree of ~2 string objects per field (V8 concatenates into "cons" strings), and a
+ * worker keeps a chunk's lines until it sends them: every scavenge then copied thousands of
+ * them (in a worker, scavenges took three times as long as in a loop that drops its lines).
+ */
+const FIELDS: string[] = [];
+
 /** A record of fields, without its line end. */
 export function csvLine(values: readonly CsvValue[]): string {
-  let line = csvField(values[0]);
-  for (let i = 1; i < values.length; i++) line += `,${csvField(values[i])}`;
-  return line;
+  const n = values.length;
+  FIELDS.length = n;
+  for (let i = 0; i < n; i++) FIELDS[i] = csvField(values[i]);
+  return FIELDS.join(",");
 }
 
 /** The fields of a keyed row in column order, without its line end. */
@@ -29,7 +38,8 @@ export function csvRow(
   row: Readonly<Record<string, CsvValue>>,
   columns: readonly string[],
 ): string {
-  let line = csvField(row[columns[0]!]);
-  for (let i = 1; i < columns.length; i++) line += `,${csvField(row[columns[i]!])}`;
-  return line;
+  const n = columns.length;
+  FIELDS.length = n;
+  for (let i = 0; i < n; i++) FIELDS[i] = csvField(row[columns[i]!]);
+  return FIELDS.join(",");
 }

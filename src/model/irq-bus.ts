@@ -13,7 +13,7 @@ export class IrqBus {
 
   /** Runs at the instant an interrupt reaches the guest on v (a driver's handler). */
   onDelivered(v: number, fn: Listener): void {
-    (this.delivered[v] ??= []).push(fn);
+    add(this.delivered, v, fn);
   }
 
   /**
@@ -22,7 +22,7 @@ export class IrqBus {
    * its own unless some onDelivered handler must run at that instant.
    */
   onDeliveryScheduled(v: number, fn: Listener): void {
-    (this.scheduled[v] ??= []).push(fn);
+    add(this.scheduled, v, fn);
   }
 
   /** Some handler must run at the instant of delivery on v. */
@@ -36,7 +36,7 @@ export class IrqBus {
   }
 
   onDropped(v: number, fn: Listener): void {
-    (this.dropped[v] ??= []).push(fn);
+    add(this.dropped, v, fn);
   }
 
   emitDelivered(v: number, at: Time): void {
@@ -48,4 +48,14 @@ export class IrqBus {
     const ls = this.dropped[v];
     if (ls !== undefined) for (const fn of ls) fn(at);
   }
+}
+
+/**
+ * A vector's first listener makes a one-element array: most vectors have one, and an empty
+ * array's first push reserves room for 17 (a run registers a few per queue vector).
+ */
+function add(lists: Array<Listener[] | undefined>, v: number, fn: Listener): void {
+  const ls = lists[v];
+  if (ls === undefined) lists[v] = [fn];
+  else ls.push(fn);
 }
