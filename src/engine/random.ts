@@ -104,7 +104,6 @@ const NAME_IDS = new Map<string, number>();
 
 export class RandomStreams {
   private readonly byId: Array<RandomStream | undefined> = [];
-  private readonly created: RandomStream[] = [];
 
   constructor(
     readonly seed: number | string,
@@ -122,14 +121,8 @@ export class RandomStreams {
     if (s === undefined) {
       s = new RandomStream(name, this.seed, this.fingerprint);
       this.byId[id] = s;
-      this.created.push(s);
     }
     return s;
-  }
-
-  /** Names of the streams created so far, in creation order. */
-  names(): string[] {
-    return this.created.map((s) => s.name);
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Time } from "../engine/index.js";
+import { LPI_BASE } from "./host/its-driver.js";
 
 /**
  * The control-plane state each layer exposes to an interrupt, recorded as right-continuous step
@@ -36,13 +37,22 @@ export const GuestView = { UNUSED: 0, MASKED: 1, UNMASKED: 2 } as const;
 /** XLATE value of an entry whose message is all-zero (written by msi_domain_deactivate). */
 export const XLATE_NO_MESSAGE = -100;
 
+const KINDS = Object.keys(Track).length;
+
+/** A number per track kind: `fill`, except the kinds given. */
+function perKind(fill: number, except: Partial<Record<TrackKind, number>>): readonly number[] {
+  return Array.from({ length: KINDS }, (_, k) => except[k as TrackKind] ?? fill);
+}
+
 /**
- * The first index of each kind's tracks: per-LPI tracks start at the GIC's first LPI INTID
- * (8192), so that each kind's tracks sit in a dense array from 0. (An index below it still
- * works, as a slower named property.)
+ * The first index of each kind's tracks: per-LPI tracks start at the first LPI (LPI_BASE), so
+ * that each kind's tracks sit in a dense array from 0.
  */
-const FIRST_LPI = 8192;
-const TRACK_BASE: readonly number[] = [0, 0, 0, 0, FIRST_LPI, FIRST_LPI, FIRST_LPI, 0, 0, 0];
+const TRACK_BASE = perKind(0, {
+  [Track.LPI_ENABLED]: LPI_BASE,
+  [Track.LPI_DISCARD]: LPI_BASE,
+  [Track.HOST]: LPI_BASE,
+});
 
 /**
  * Per kind, the value its tracks hold before their first change where every reader of the
@@ -51,18 +61,7 @@ const TRACK_BASE: readonly number[] = [0, 0, 0, 0, FIRST_LPI, FIRST_LPI, FIRST_L
  * change records nothing: enabling MSI-X masks every entry of the table and publishes QEMU's
  * view of every entry, and most of them never change again. NaN: every first set is recorded.
  */
-const INITIAL: readonly number[] = [
-  Number.NaN,
-  Number.NaN,
-  1,
-  Number.NaN,
-  Number.NaN,
-  Number.NaN,
-  Number.NaN,
-  GuestView.UNUSED,
-  Number.NaN,
-  Number.NaN,
-];
+const INITIAL = perKind(Number.NaN, { [Track.MASK]: 1, [Track.GUEST]: GuestView.UNUSED });
 
 export interface StepFunction {
   readonly times: number[];
@@ -72,21 +71,13 @@ export interface StepFunction {
 export class Timeline {
   /**
    * Per kind, its tracks by index (less the kind's base). Arrays, not one Map keyed by
-   * trackKey: a run creates a few hundred tracks, and growing and probing a Map was 5% of a
+   * (kind, index): a run creates a few hundred tracks, and growing and probing a Map was 5% of a
    * short run.
    */
-  private readonly tracks: Array<Array<StepFunction | undefined>> = [
-    [],
-    [],
-    [],
-    [],
-    [],
-    [],
-    [],
-    [],
-    [],
-    [],
-  ];
+  private readonly tracks: Array<Array<StepFunction | undefined>> = Array.from(
+    { length: KINDS },
+    () => [],
+  );
 
   /** Sets a track's value from time t on; a repeat of the current value is not a change. */
   set(kind: TrackKind, index: number, t: Time, value: number): void {
