@@ -5,6 +5,7 @@ import type { PreparedScenario } from "../scenario/runner.js";
 import { batchRun, type RunResult } from "./execute.js";
 import { RUN_HEAP_FLAGS } from "./heap-flags.js";
 import type { BatchPlan } from "./plan.js";
+import { unpackChunk } from "./result-chunk.js";
 import type { WorkerInit, WorkerReply, WorkerTask } from "./worker.js";
 
 export interface PoolOptions {
@@ -179,11 +180,12 @@ function runWorkers(o: PoolOptions, k: number): Promise<"done" | "aborted"> {
       try {
         outstanding--;
         if ("error" in m) throw new Error(`batch worker: ${m.error}`);
-        if (m.results.length > 0) {
-          const perRun = Math.max(m.ms / m.results.length, 1e-3);
+        const results = unpackChunk(m.chunk);
+        if (results.length > 0) {
+          const perRun = Math.max(m.ms / results.length, 1e-3);
           chunk = Math.max(1, Math.min(maxChunk, Math.round(CHUNK_MS / perRun)));
         }
-        for (const r of m.results) {
+        for (const r of results) {
           if (o.abort.aborted) break;
           o.onResult(r);
         }

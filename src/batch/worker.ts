@@ -1,7 +1,8 @@
 import type { ProfileName } from "../model/profiles.js";
 import { type PreparedScenario, prepareScenario } from "../scenario/runner.js";
 import type { Scenario } from "../scenario/schema.js";
-import { batchRun, type RunResult } from "./execute.js";
+import { batchRun } from "./execute.js";
+import { type PackedChunk, packChunk } from "./result-chunk.js";
 
 /**
  * Worker process (batch/pool.ts): one of a pool that stays up across batches (the points of an
@@ -16,8 +17,11 @@ export interface WorkerInit {
   windowRuns: number;
 }
 export type WorkerTask = { init: WorkerInit } | { runs: number[] };
-/** A chunk's results and the milliseconds they took the worker (the pool sizes chunks by it). */
-export type WorkerReply = { results: RunResult[]; ms: number } | { error: string };
+/**
+ * A chunk's results, packed (result-chunk.ts), and the milliseconds they took the worker (the
+ * pool sizes chunks by it).
+ */
+export type WorkerReply = { chunk: PackedChunk; ms: number } | { error: string };
 
 // Stopping is the parent's decision (a Ctrl-C reaches the whole process group); the parent
 // kills its workers when it needs to, and a worker goes when its parent does.
@@ -36,8 +40,8 @@ process.on("message", (task: WorkerTask) => {
       return;
     }
     const t0 = performance.now();
-    const results = task.runs.map((run) => batchRun(prep!, init!, run));
-    process.send!({ results, ms: performance.now() - t0 } satisfies WorkerReply);
+    const chunk = packChunk(task.runs.map((run) => batchRun(prep!, init!, run)));
+    process.send!({ chunk, ms: performance.now() - t0 } satisfies WorkerReply);
   } catch (e) {
     process.send!({ error: (e as Error).stack ?? String(e) } satisfies WorkerReply);
   }
