@@ -68,16 +68,23 @@ export interface StepFunction {
   readonly values: number[];
 }
 
+/**
+ * `n` empty arrays, by a plain loop: `Array.from({ length }, f)` takes V8's generic path, ~1.5 µs
+ * for ten arrays against ~0.1 µs (measured), and every run builds a timeline.
+ */
+function emptyLists(n: number): Array<Array<StepFunction | undefined>> {
+  const out: Array<Array<StepFunction | undefined>> = [];
+  for (let k = 0; k < n; k++) out.push([]);
+  return out;
+}
+
 export class Timeline {
   /**
    * Per kind, its tracks by index (less the kind's base). Arrays, not one Map keyed by
    * (kind, index): a run creates a few hundred tracks, and growing and probing a Map was 5% of a
    * short run.
    */
-  private readonly tracks: Array<Array<StepFunction | undefined>> = Array.from(
-    { length: KINDS },
-    () => [],
-  );
+  private readonly tracks: Array<Array<StepFunction | undefined>> = emptyLists(KINDS);
 
   /** Sets a track's value from time t on; a repeat of the current value is not a change. */
   set(kind: TrackKind, index: number, t: Time, value: number): void {

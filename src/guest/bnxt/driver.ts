@@ -12,8 +12,9 @@ import { BnxtRe } from "./bnxt-re.js";
 import { type BnxtLayout, bnxtLayout } from "./layout.js";
 import { type BnxtParams, bnxtTiming } from "./params.js";
 
-/** The layout is the same for every run of a scenario. */
+/** The layout and the latency distributions are the same for every run of a scenario. */
 const layoutOf = oncePerParams(bnxtLayout);
+const timingOf = oncePerParams(bnxtTiming);
 
 /**
  * The guest's Broadcom stack for one function: bnxt_en (NIC) and bnxt_re (its RoCE auxiliary
@@ -39,7 +40,7 @@ export class BnxtDriver implements GuestDriver {
     this.layout = layoutOf(p);
     checkTable(m, this.layout.numMsi);
     const sim = m.sim;
-    const t = bnxtTiming(p);
+    const t = timingOf(p);
     const rng = sim.streams.get("guest/bnxt");
     this.cpu = new Cpu(sim, "bnxt", rng);
     this.lock = new Lock(sim, "rtnl");

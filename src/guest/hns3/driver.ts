@@ -16,8 +16,9 @@ import { Hns3Enet } from "./hns3-enet.js";
 import { type Hns3Layout, hns3Layout } from "./layout.js";
 import { type Hns3Params, hns3Timing } from "./params.js";
 
-/** The layout is the same for every run of a scenario. */
+/** The layout and the latency distributions are the same for every run of a scenario. */
 const layoutOf = oncePerParams(hns3Layout);
+const timingOf = oncePerParams(hns3Timing);
 
 const MISC_EVENT = defineKind("guest", "misc-event");
 
@@ -48,7 +49,7 @@ export class Hns3Driver implements GuestDriver {
     this.layout = layoutOf(p);
     checkTable(m, this.layout.numMsi);
     const sim = m.sim;
-    const t = hns3Timing(p);
+    const t = timingOf(p);
     const rng = sim.streams.get("guest/hns3");
     this.cpu = new Cpu(sim, "hns3", rng);
     this.lock = new Lock(sim, "rtnl");

@@ -12,8 +12,9 @@ import { IcePf } from "./ice-pf.js";
 import { type IceLayout, iceLayout } from "./layout.js";
 import { type IceParams, iceTiming } from "./params.js";
 
-/** The layout is the same for every run of a scenario. */
+/** The layout and the latency distributions are the same for every run of a scenario. */
 const layoutOf = oncePerParams(iceLayout);
+const timingOf = oncePerParams(iceTiming);
 
 const OICR_EVENT = defineKind("guest", "ice-oicr-event");
 
@@ -39,7 +40,7 @@ export class IceDriver implements GuestDriver {
     const rng = sim.streams.get("guest/ice");
     this.cpu = new Cpu(sim, "ice", rng);
     this.lock = new Lock(sim, "rtnl");
-    this.pf = new IcePf(m, this.layout, p, iceTiming(p), load, this.lock, rng, this.cpu);
+    this.pf = new IcePf(m, this.layout, p, timingOf(p), load, this.lock, rng, this.cpu);
     if (p.oicrEventRate > 0)
       poissonEvents(sim, "guest/ice/oicr-events", p.oicrEventRate, OICR_EVENT, () => {
         if (this.pf.loaded) this.pf.oicr.set(CauseBit.OTHER);

@@ -13,8 +13,9 @@ import { Mlx5Ib } from "./mlx5-ib.js";
 import { Mlx5e } from "./mlx5e.js";
 import { type Mlx5Params, mlx5Timing } from "./params.js";
 
-/** The layout is the same for every run of a scenario. */
+/** The layout and the latency distributions are the same for every run of a scenario. */
 const layoutOf = oncePerParams(mlx5Layout);
+const timingOf = oncePerParams(mlx5Timing);
 
 /**
  * The guest's mlx5 stack for one ConnectX function: mlx5_core (MSI-X table, control vector
@@ -54,7 +55,7 @@ export class Mlx5Driver implements GuestDriver {
       m,
       layout: this.layout,
       p,
-      t: mlx5Timing(p),
+      t: timingOf(p),
       cpu: new Cpu(sim, "mlx5", rng),
       rng,
       rtnl: new Lock(sim, "rtnl"),
