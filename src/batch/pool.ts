@@ -121,6 +121,38 @@ function dropPool(): void {
   }
 }
 
+/**
+ * Ends the warm workers and waits until they have exited (at most `ms`, then kills them). Left
+ * alone they exit when this process does (their IPC channel closes), but a moment after it: a
+ * command calls this before it ends, so that it leaves no process behind at any instant.
+ */
+export async function closePool(ms = 1000): Promise<void> {
+  const p = warm;
+  if (p === null) return;
+  warm = null;
+  p.onMessage = null;
+  p.onFail = null;
+  await Promise.all(
+    p.workers.map(
+      (w) =>
+        new Promise<void>((resolve) => {
+          if (w.exitCode !== null || w.signalCode !== null) {
+            resolve();
+            return;
+          }
+          const kill = setTimeout(() => w.kill("SIGKILL"), ms);
+          w.once("exit", () => {
+            clearTimeout(kill);
+            resolve();
+          });
+          // A worker exits when its channel closes (worker.ts).
+          if (w.connected) w.disconnect();
+          else w.kill("SIGKILL");
+        }),
+    ),
+  );
+}
+
 /** The work a chunk should hold, and its most runs (their results wait in the reorder buffer). */
 const CHUNK_MS = 20;
 const MAX_CHUNK = 256;

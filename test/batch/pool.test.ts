@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { resolve } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import type * as ExecuteModule from "../../src/batch/execute.js";
@@ -7,7 +8,7 @@ import type * as RunnerModule from "../../src/scenario/runner.js";
 
 // The built modules: worker processes run dist/batch/worker.js (npm test builds first).
 const dist = (p: string) => resolve(import.meta.dirname, "../../dist", p);
-const { runPool } = (await import(dist("batch/pool.js"))) as typeof PoolModule;
+const { runPool, closePool } = (await import(dist("batch/pool.js"))) as typeof PoolModule;
 const { resolveScenario } = (await import(dist("scenario/load.js"))) as typeof LoadModule;
 const { prepareScenario } = (await import(dist("scenario/runner.js"))) as typeof RunnerModule;
 
@@ -96,6 +97,36 @@ describe("worker pool", () => {
       ).rejects.toThrow("ENOSPC"),
     );
     expect(left).toBe(0);
+  });
+
+  it("closePool leaves no worker process behind, not even for a moment", async () => {
+    const prep = prepareScenario(resolveScenario({ preset: "single-vector-window" }).scenario);
+    const status = await runPool({
+      prep,
+      plan: {
+        runs: 4,
+        baseSeed: 1,
+        profiles: ["legacy"],
+        shard: { index: 1, count: 1 },
+        from: 0,
+        to: 4,
+        windowRuns: 0,
+      },
+      todo: [0, 1, 2, 3],
+      workers: 2,
+      abort: { aborted: false },
+      onResult: () => {},
+    });
+    expect(status).toBe("done");
+    // This process's batch workers: kept warm (and alive) for a next batch.
+    const workers = () =>
+      execFileSync("ps", ["-o", "pid=,args=", "--ppid", String(process.pid)], { encoding: "utf8" })
+        .split("\n")
+        .filter((l) => l.includes("batch/worker.js"));
+    expect(workers()).toHaveLength(2);
+    await closePool();
+    expect(workers()).toEqual([]);
+    await closePool(); // nothing left to close
   });
 
   it("a warm pool runs the next batch's scenario, not the last one's", async () => {
