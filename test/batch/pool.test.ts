@@ -2,7 +2,9 @@ import { execFileSync } from "node:child_process";
 import { resolve } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import type * as ExecuteModule from "../../src/batch/execute.js";
+import type { BatchPlan } from "../../src/batch/plan.js";
 import type * as PoolModule from "../../src/batch/pool.js";
+import type { ProfileName } from "../../src/model/profiles.js";
 import type * as LoadModule from "../../src/scenario/load.js";
 import type * as RunnerModule from "../../src/scenario/runner.js";
 
@@ -39,6 +41,19 @@ async function leftIntervals(body: () => Promise<unknown>): Promise<number> {
 const realSet = globalThis.setInterval;
 const realClear = globalThis.clearInterval;
 
+/** A plan of runs 0..runs-1, seeds baseSeed + run, no windows. */
+function planOf(runs: number, profiles: ProfileName[], baseSeed: number): BatchPlan {
+  return {
+    runs,
+    baseSeed,
+    profiles,
+    shard: { index: 1, count: 1 },
+    from: 0,
+    to: runs,
+    windowRuns: 0,
+  };
+}
+
 describe("worker pool", () => {
   it("an abort while every worker is busy settles the pool and leaves no timer or worker behind", async () => {
     const prep = prepareScenario(resolveScenario({ preset: "single-vector-window" }).scenario);
@@ -48,15 +63,7 @@ describe("worker pool", () => {
     const left = await leftIntervals(async () => {
       status = await runPool({
         prep,
-        plan: {
-          runs: 400,
-          baseSeed: 1,
-          profiles: ["legacy", "dyn"],
-          shard: { index: 1, count: 1 },
-          from: 0,
-          to: 400,
-          windowRuns: 0,
-        },
+        plan: planOf(400, ["legacy", "dyn"], 1),
         todo: Array.from({ length: 400 }, (_, i) => i),
         workers: 2,
         abort,
@@ -78,15 +85,7 @@ describe("worker pool", () => {
       expect(
         runPool({
           prep,
-          plan: {
-            runs: 4,
-            baseSeed: 1,
-            profiles: ["dyn"],
-            shard: { index: 1, count: 1 },
-            from: 0,
-            to: 4,
-            windowRuns: 0,
-          },
+          plan: planOf(4, ["dyn"], 1),
           todo: [0, 1, 2, 3],
           workers: 2,
           abort: { aborted: false },
@@ -103,15 +102,7 @@ describe("worker pool", () => {
     const prep = prepareScenario(resolveScenario({ preset: "single-vector-window" }).scenario);
     const status = await runPool({
       prep,
-      plan: {
-        runs: 4,
-        baseSeed: 1,
-        profiles: ["legacy"],
-        shard: { index: 1, count: 1 },
-        from: 0,
-        to: 4,
-        windowRuns: 0,
-      },
+      plan: planOf(4, ["legacy"], 1),
       todo: [0, 1, 2, 3],
       workers: 2,
       abort: { aborted: false },
@@ -133,15 +124,6 @@ describe("worker pool", () => {
     const { executeRun, formatRun } = (await import(
       dist("batch/execute.js")
     )) as typeof ExecuteModule;
-    const plan = (runs: number) => ({
-      runs,
-      baseSeed: 7,
-      profiles: ["legacy" as const],
-      shard: { index: 1, count: 1 },
-      from: 0,
-      to: runs,
-      windowRuns: 0,
-    });
     const batch = async (params: string[]) => {
       const prep = prepareScenario(
         resolveScenario({ preset: "single-vector-window", params }).scenario,
@@ -149,7 +131,7 @@ describe("worker pool", () => {
       const rows = new Map<number, unknown>();
       const status = await runPool({
         prep,
-        plan: plan(6),
+        plan: planOf(6, ["legacy"], 7),
         todo: [0, 1, 2, 3, 4, 5],
         workers: 2,
         abort: { aborted: false },
