@@ -218,7 +218,7 @@ function openFile(path: string, flags: string): number {
   }
 }
 
-/** An fs failure (disk full) as an input error naming the file; the checkpoint stays resumable. */
+/** One line of runs.jsonl. */
 function indexLine(index: Index): string {
   return `${JSON.stringify(index)}\n`;
 }
@@ -229,6 +229,7 @@ function writeIndex(partial: string, index: Index): void {
   write(path, () => writeFileSync(path, indexLine(index)));
 }
 
+/** An fs failure (disk full) as an input error naming the file; the checkpoint stays resumable. */
 function write<T>(path: string, f: () => T): T {
   try {
     return f();

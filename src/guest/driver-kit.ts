@@ -1,6 +1,7 @@
 import { type EventKind, type Lock, Priority, S, type Simulation } from "../engine/index.js";
 import type { Step } from "../model/cpu.js";
 import type { Machine } from "../model/machine.js";
+import type { SetupState } from "./outcome.js";
 
 /** Pieces of plumbing every driver design shares. */
 
@@ -55,10 +56,7 @@ export function poissonEvents(
 }
 
 /** The setup part of a driver's outcome: a failed probe, or vectors the host could not set up. */
-export function setupState(
-  m: Machine,
-  probeFailed: string | null,
-): { setupFailed: string | null; setupFailures: number } {
+export function setupState(m: Machine, probeFailed: string | null): SetupState {
   const n = setupFailures(m);
   const hostFailed = n > 0 ? `${n} vector(s) could not be set up at the host` : null;
   return { setupFailed: probeFailed ?? hostFailed, setupFailures: n };

@@ -50,6 +50,9 @@ export interface DriverState {
   setupFailures: number;
 }
 
+/** The setup part of the state (guest/driver-kit.ts `setupState`). */
+export type SetupState = Pick<DriverState, "setupFailed" | "setupFailures">;
+
 export interface DriverOutcome extends DriverState {
   outcome: Outcome;
   /** A short reason for a non-ok outcome (empty when ok). */
@@ -58,15 +61,23 @@ export interface DriverOutcome extends DriverState {
   linkFailed: boolean;
 }
 
-export function classifyOutcome(s: DriverState): DriverOutcome {
+/**
+ * The outcome of a driver's final state. The setup part comes as its own object (what
+ * `setupState` returns), not spread into `s`: a literal that spreads one object and adds more
+ * builds a new hidden class on every call (tens of µs a run).
+ */
+export function classifyOutcome(
+  s: Omit<DriverState, keyof SetupState>,
+  setup: SetupState,
+): DriverOutcome {
   const linkDown = s.shouldBeUp && !s.linkUp;
   const roceBad = s.roceLoaded && !s.roceOk;
   const stalled = s.shouldBeUp && s.linkUp && s.stalledQueues > 0;
   let outcome: Outcome;
   let reason = "";
-  if (s.setupFailed !== null) {
+  if (setup.setupFailed !== null) {
     outcome = "setup_failed";
-    reason = s.setupFailed;
+    reason = setup.setupFailed;
   } else if (s.dead !== null && s.shouldBeUp) {
     outcome = "reset_failed";
     reason = s.dead;
@@ -88,7 +99,7 @@ export function classifyOutcome(s: DriverState): DriverOutcome {
   const linkFailed = outcome === "reset_failed" || outcome === "link_failed";
   // Every field written out: a spread plus more fields builds a new hidden class on each call.
   return {
-    setupFailed: s.setupFailed,
+    setupFailed: setup.setupFailed,
     dead: s.dead,
     pending: s.pending,
     shouldBeUp: s.shouldBeUp,
@@ -105,7 +116,7 @@ export function classifyOutcome(s: DriverState): DriverOutcome {
     mailboxTimeouts: s.mailboxTimeouts,
     queueStallNs: s.queueStallNs,
     miscStuck: s.miscStuck,
-    setupFailures: s.setupFailures,
+    setupFailures: setup.setupFailures,
     outcome,
     reason,
     linkFailed,

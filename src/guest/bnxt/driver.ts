@@ -129,29 +129,27 @@ export class BnxtDriver implements GuestDriver {
     const { m, en, re } = this;
     const now = m.sim.now;
     const carrier = en.dev.carrier;
-    // Fields, not a spread: a literal that spreads one object and adds more builds a new
-    // hidden class each time (tens of us a run).
-    const setup = setupState(m, null);
-    return classifyOutcome({
-      setupFailed: setup.setupFailed,
-      setupFailures: setup.setupFailures,
-      dead: null, // bnxt has no permanent-failure state in this model
-      pending: timelineBusy ? "timeline action" : this.pendingRecovery(),
-      shouldBeUp: en.loaded && en.ifUp,
-      linkUp: carrier,
-      roceLoaded: this.reModule && en.loaded,
-      roceOk: re.up && !re.commandStalled,
-      stalledQueues: (en.open ? en.dev.stalledQueues() : 0) + re.stalledNqs(),
-      linkUpNs: carrier ? en.dev.carrierOnAt : null,
-      resetAttempts: en.resetTasks + en.fwResets,
-      portResets: en.portResets,
-      rstFail: false,
-      roceFailed: re.failed,
-      txTimeouts: en.dev.watchdog.timeouts,
-      mailboxTimeouts: re.creq.timeouts,
-      queueStallNs: en.dev.stallTime(now) + re.stallTime(now),
-      miscStuck: en.asyncEvents.stuck || re.creq.stuck,
-    });
+    return classifyOutcome(
+      {
+        dead: null, // bnxt has no permanent-failure state in this model
+        pending: timelineBusy ? "timeline action" : this.pendingRecovery(),
+        shouldBeUp: en.loaded && en.ifUp,
+        linkUp: carrier,
+        roceLoaded: this.reModule && en.loaded,
+        roceOk: re.up && !re.commandStalled,
+        stalledQueues: (en.open ? en.dev.stalledQueues() : 0) + re.stalledNqs(),
+        linkUpNs: carrier ? en.dev.carrierOnAt : null,
+        resetAttempts: en.resetTasks + en.fwResets,
+        portResets: en.portResets,
+        rstFail: false,
+        roceFailed: re.failed,
+        txTimeouts: en.dev.watchdog.timeouts,
+        mailboxTimeouts: re.creq.timeouts,
+        queueStallNs: en.dev.stallTime(now) + re.stallTime(now),
+        miscStuck: en.asyncEvents.stuck || re.creq.stuck,
+      },
+      setupState(m, null),
+    );
   }
 
   // --- steps ---

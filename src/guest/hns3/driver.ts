@@ -136,32 +136,30 @@ export class Hns3Driver implements GuestDriver {
     const now = m.sim.now;
     const hanging = this.ae instanceof Hclge && this.ae.hangingGlobalReset;
     const pending = timelineBusy ? "timeline action" : this.ae.pendingRecovery(now);
-    // Fields, not a spread: a literal that spreads one object and adds more builds a new
-    // hidden class each time (tens of us a run).
-    const setup = setupState(m, this.probeFailed);
-    return classifyOutcome({
-      setupFailed: setup.setupFailed,
-      setupFailures: setup.setupFailures,
-      dead:
-        this.ae.deadReason ??
-        (hanging ? "GLOBAL reset never handled: its interrupt was lost" : null),
-      pending,
-      shouldBeUp: this.ae.loaded && this.nic.ifUp,
-      linkUp: this.nic.dev.carrier,
-      roceLoaded: this.roce.loaded,
-      roceOk: this.roce.up,
-      stalledQueues: this.nic.running ? this.nic.dev.stalledQueues() : 0,
-      linkUpNs: this.nic.dev.carrier ? this.nic.dev.carrierOnAt : null,
-      resetAttempts: this.ae.reset.attempts,
-      portResets: this.ae.portResets,
-      rstFail: this.ae.reset.rstFail,
-      roceFailed: this.roce.failed,
-      txTimeouts: this.nic.dev.watchdog.timeouts,
-      mailboxTimeouts:
-        this.roce.mailbox.timeouts + (this.ae instanceof Hclgevf ? this.ae.pf.timeouts : 0),
-      queueStallNs: this.nic.dev.stallTime(now),
-      miscStuck: this.ae.cause.stuck,
-    });
+    return classifyOutcome(
+      {
+        dead:
+          this.ae.deadReason ??
+          (hanging ? "GLOBAL reset never handled: its interrupt was lost" : null),
+        pending,
+        shouldBeUp: this.ae.loaded && this.nic.ifUp,
+        linkUp: this.nic.dev.carrier,
+        roceLoaded: this.roce.loaded,
+        roceOk: this.roce.up,
+        stalledQueues: this.nic.running ? this.nic.dev.stalledQueues() : 0,
+        linkUpNs: this.nic.dev.carrier ? this.nic.dev.carrierOnAt : null,
+        resetAttempts: this.ae.reset.attempts,
+        portResets: this.ae.portResets,
+        rstFail: this.ae.reset.rstFail,
+        roceFailed: this.roce.failed,
+        txTimeouts: this.nic.dev.watchdog.timeouts,
+        mailboxTimeouts:
+          this.roce.mailbox.timeouts + (this.ae instanceof Hclgevf ? this.ae.pf.timeouts : 0),
+        queueStallNs: this.nic.dev.stallTime(now),
+        miscStuck: this.ae.cause.stuck,
+      },
+      setupState(m, this.probeFailed),
+    );
   }
 
   // --- steps ---

@@ -119,31 +119,29 @@ export class IceDriver implements GuestDriver {
     const pf = this.pf;
     const now = m.sim.now;
     const lan = pf.lan;
-    // Fields, not a spread: a literal that spreads one object and adds more builds a new
-    // hidden class each time (tens of us a run).
-    const setup = setupState(m, pf.probeFailed);
-    return classifyOutcome({
-      setupFailed: setup.setupFailed,
-      setupFailures: setup.setupFailures,
-      dead:
-        pf.deadReason ??
-        (pf.hangingGlobalReset ? "CORER/GLOBR never rebuilt: its OICR interrupt was lost" : null),
-      pending: timelineBusy ? "timeline action" : pf.pendingRecovery(now),
-      shouldBeUp: pf.loaded && lan.ifUp,
-      linkUp: lan.dev.carrier,
-      roceLoaded: pf.loaded && pf.irdma.driverLoaded,
-      roceOk: pf.irdma.registered && !pf.irdma.failed,
-      stalledQueues: lan.running ? lan.dev.stalledQueues() : 0,
-      linkUpNs: lan.dev.carrier ? lan.dev.carrierOnAt : null,
-      resetAttempts: pf.resetAttempts,
-      portResets: pf.portResets,
-      rstFail: pf.reset.rstFail,
-      roceFailed: pf.irdma.failed,
-      txTimeouts: lan.dev.watchdog.timeouts,
-      mailboxTimeouts: pf.irdma.cqp.timeouts,
-      queueStallNs: lan.dev.stallTime(now),
-      miscStuck: pf.oicr.stuck,
-    });
+    return classifyOutcome(
+      {
+        dead:
+          pf.deadReason ??
+          (pf.hangingGlobalReset ? "CORER/GLOBR never rebuilt: its OICR interrupt was lost" : null),
+        pending: timelineBusy ? "timeline action" : pf.pendingRecovery(now),
+        shouldBeUp: pf.loaded && lan.ifUp,
+        linkUp: lan.dev.carrier,
+        roceLoaded: pf.loaded && pf.irdma.driverLoaded,
+        roceOk: pf.irdma.registered && !pf.irdma.failed,
+        stalledQueues: lan.running ? lan.dev.stalledQueues() : 0,
+        linkUpNs: lan.dev.carrier ? lan.dev.carrierOnAt : null,
+        resetAttempts: pf.resetAttempts,
+        portResets: pf.portResets,
+        rstFail: pf.reset.rstFail,
+        roceFailed: pf.irdma.failed,
+        txTimeouts: lan.dev.watchdog.timeouts,
+        mailboxTimeouts: pf.irdma.cqp.timeouts,
+        queueStallNs: lan.dev.stallTime(now),
+        miscStuck: pf.oicr.stuck,
+      },
+      setupState(m, pf.probeFailed),
+    );
   }
 
   // --- steps ---

@@ -153,32 +153,30 @@ export class Mlx5Driver implements GuestDriver {
     const m = this.m;
     const now = m.sim.now;
     const dev = this.eth.dev;
-    // Fields, not a spread: a literal that spreads one object and adds more builds a new
-    // hidden class each time (tens of us a run).
-    const setup = setupState(m, this.probeFailed);
-    return classifyOutcome({
-      setupFailed: setup.setupFailed,
-      setupFailures: setup.setupFailures,
-      dead:
-        this.deviceLost && this.reloading === 0
-          ? "function reset under the driver (FLR without reset_prepare/reset_done) and not recovered"
-          : null,
-      pending: this.pendingRecovery() ?? (timelineBusy ? "timeline action" : null),
-      shouldBeUp: this.core.loaded && this.eth.ifUp,
-      linkUp: dev.carrier,
-      roceLoaded: this.ib.loaded,
-      roceOk: this.ib.ok,
-      stalledQueues: this.eth.active ? dev.stalledQueues() : 0,
-      linkUpNs: dev.carrier ? dev.carrierOnAt : null,
-      resetAttempts: this.resetAttempts,
-      portResets: this.healthRecoveries + this.eth.channelReopens,
-      rstFail: false,
-      roceFailed: this.ib.failed,
-      txTimeouts: dev.watchdog.timeouts,
-      mailboxTimeouts: this.core.cmd.timeouts,
-      queueStallNs: dev.stallTime(now),
-      miscStuck: this.core.ctrlStuck,
-    });
+    return classifyOutcome(
+      {
+        dead:
+          this.deviceLost && this.reloading === 0
+            ? "function reset under the driver (FLR without reset_prepare/reset_done) and not recovered"
+            : null,
+        pending: this.pendingRecovery() ?? (timelineBusy ? "timeline action" : null),
+        shouldBeUp: this.core.loaded && this.eth.ifUp,
+        linkUp: dev.carrier,
+        roceLoaded: this.ib.loaded,
+        roceOk: this.ib.ok,
+        stalledQueues: this.eth.active ? dev.stalledQueues() : 0,
+        linkUpNs: dev.carrier ? dev.carrierOnAt : null,
+        resetAttempts: this.resetAttempts,
+        portResets: this.healthRecoveries + this.eth.channelReopens,
+        rstFail: false,
+        roceFailed: this.ib.failed,
+        txTimeouts: dev.watchdog.timeouts,
+        mailboxTimeouts: this.core.cmd.timeouts,
+        queueStallNs: dev.stallTime(now),
+        miscStuck: this.core.ctrlStuck,
+      },
+      setupState(m, this.probeFailed),
+    );
   }
 
   /** The recovery the run ended in the middle of, or null. */
