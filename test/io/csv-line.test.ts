@@ -30,4 +30,36 @@ describe("csvLine", () => {
     const row = { profile: "legacy", run: 3, reason: 'a "b", c' };
     expect(`${csvRow(row, columns)}\n`).toBe(stringify([row], { ...opts, columns }));
   });
+
+  it("reads any column name as that key alone (its formatter is compiled from the names)", () => {
+    const name = fc.oneof(
+      fc.string(),
+      fc.constantFrom(
+        '"',
+        "\\",
+        "`",
+        "$" + "{x}",
+        "a\nb",
+        "\u2028",
+        "]); throw 1; ([",
+        "constructor",
+      ),
+    );
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(name, { minLength: 1, maxLength: 8 }),
+        fc.array(value, { minLength: 8, maxLength: 8 }),
+        (columns, values) => {
+          const row: Record<string, unknown> = Object.create(null);
+          // Every other column is left out of the row: it reads as empty.
+          columns.forEach((c, i) => {
+            if (i % 2 === 0) Object.defineProperty(row, c, { value: values[i], enumerable: true });
+          });
+          const expected = csvLine(columns.map((c) => row[c] as never));
+          expect(csvRow(row as never, columns)).toBe(expected);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
 });
